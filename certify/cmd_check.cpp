@@ -1,0 +1,1 @@
+// certify check: not implemented yet (registers nothing).

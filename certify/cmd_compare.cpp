@@ -1,0 +1,1 @@
+// certify compare: not implemented yet (registers nothing).

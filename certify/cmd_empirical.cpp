@@ -1,0 +1,1 @@
+// certify empirical: not implemented yet (registers nothing).

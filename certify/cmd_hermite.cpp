@@ -1,0 +1,1 @@
+// certify hermite: not implemented yet (registers nothing).

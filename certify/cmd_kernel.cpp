@@ -1,0 +1,1 @@
+// certify kernel: not implemented yet (registers nothing).

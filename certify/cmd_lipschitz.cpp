@@ -1,0 +1,1 @@
+// certify lipschitz: not implemented yet (registers nothing).

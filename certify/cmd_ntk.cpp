@@ -1,0 +1,1 @@
+// certify ntk: not implemented yet (registers nothing).

@@ -1,0 +1,1 @@
+// certify sweep: not implemented yet (registers nothing).

@@ -1,0 +1,53 @@
+// The interval concept shared by both tiers; kernels and linear algebra are templates over it.
+//
+// A type I models the concept when, for x, y of type I and a double t, these exist with the
+// inclusion contract (the result contains f(a, b) for every a in x, b in y):
+//   x + y, x - y, x * y, x / y, -x, and the same with a double on either side;
+//   sqr(x), abs(x), asin(x), acos(x) (domain [-1, 1]), sqrt_nonneg(x) (domain [0, inf)),
+//   intersect(x, lo, hi) (x meet [lo, hi], for values known to lie there), hull(x, y),
+// and the observers lower_d(x) <= every point of x <= upper_d(x), is_finite(x), contains(x, t).
+// interval_traits<I> supplies constants and construction. No function compares two intervals.
+#pragma once
+
+#include "interval/dinterval.hpp"
+#include "interval/dinterval_elementary.hpp"
+#include "interval/minterval.hpp"
+
+namespace ntk {
+
+inline dinterval sqrt_nonneg(const dinterval& x) { return sqrt(x); }
+
+template <class I>
+struct interval_traits;
+
+template <>
+struct interval_traits<dinterval> {
+  static constexpr bool is_double_tier = true;
+  static long precision_bits() { return 53; }
+  // Contains pi.
+  static dinterval pi() { return dinterval_pi; }
+  // [l, h], exact.
+  static dinterval make(double l, double h) { return {l, h}; }
+  static dinterval point(double t) { return {t, t}; }
+};
+
+template <>
+struct interval_traits<minterval> {
+  static constexpr bool is_double_tier = false;
+  static long precision_bits() { return working_precision_bits(); }
+  static minterval pi() {
+    minterval r;
+    mpfi_const_pi(mpfi_of(r));
+    return r;
+  }
+  static minterval make(double l, double h) { return make_minterval(l, h); }
+  static minterval point(double t) { return make_minterval(t, t); }
+};
+
+// Width upper_d - lower_d, rounded up.
+template <class I>
+double width_up(const I& x) {
+  return round_up(upper_d(x) - lower_d(x));
+}
+
+}  // namespace ntk

@@ -1,0 +1,33 @@
+// Outward bounds for round-to-nearest results without changing the rounding mode.
+//
+// If s = RN(z) for a real z (IEEE binary64, round to nearest even, no fused operations), then
+//     round_down(s) <= z <= round_up(s).
+// Method: Rump, Zimmermann, Boldo, Melquiond, "Computing predecessor and successor in rounding to
+// nearest", BIT 49 (2009): c + (phi*|c| + eta) evaluated in round-to-nearest is succ(c) or
+// succ(succ(c)), for every finite c, subnormals included, with phi = u(1 + 2u), eta = 2^-1074.
+// Overflow: RN(z) = +inf means z > DBL_MAX (lower bound DBL_MAX); RN(z) = -inf means z < -DBL_MAX.
+// NaN in, NaN out: callers treat a NaN endpoint as "no enclosure".
+#pragma once
+
+#include <cfloat>
+#include <cmath>
+
+namespace ntk {
+
+inline constexpr double unit_roundoff = 0x1p-53;          // u for binary64
+inline constexpr double rn_phi = 0x1p-53 + 0x1p-105;      // u(1 + 2u), exactly representable
+inline constexpr double rn_eta = 0x1p-1074;               // smallest positive subnormal
+
+// The result is <= every real z with RN(z) == s.
+inline double round_down(double s) {
+  double d = s - (rn_phi * std::fabs(s) + rn_eta);
+  return d == d ? d : (s > 0 ? DBL_MAX : s);  // s = +inf gives inf - inf
+}
+
+// The result is >= every real z with RN(z) == s.
+inline double round_up(double s) {
+  double d = s + (rn_phi * std::fabs(s) + rn_eta);
+  return d == d ? d : (s < 0 ? -DBL_MAX : s);  // s = -inf gives -inf + inf
+}
+
+}  // namespace ntk
