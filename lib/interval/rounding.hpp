@@ -9,8 +9,10 @@
 // NaN in, NaN out: callers treat a NaN endpoint as "no enclosure".
 #pragma once
 
+#include <bit>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 
 namespace ntk {
 
@@ -29,5 +31,17 @@ inline double round_up(double s) {
   double d = s + (rn_phi * std::fabs(s) + rn_eta);
   return d == d ? d : (s < 0 ? -DBL_MAX : s);  // s = -inf gives -inf + inf
 }
+
+// The smallest double > x: exact. next_up(+inf) = +inf, next_up(-inf) = -DBL_MAX, NaN stays NaN,
+// next_up(+-0) = 2^-1074.
+inline double next_up(double x) {
+  if (x != x || x == HUGE_VAL) return x;
+  if (x == 0) return 0x1p-1074;
+  const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
+  return std::bit_cast<double>(x > 0 ? b + 1 : b - 1);
+}
+
+// The largest double < x: exact; mirror image of next_up.
+inline double next_down(double x) { return -next_up(-x); }
 
 }  // namespace ntk
