@@ -3,9 +3,12 @@
 // Contract of every operation f below: for all real a in x (and b in y), f(a, b) lies in the
 // result. Results are computed in round-to-nearest and widened outward (rounding.hpp), so the
 // rounding mode is never changed and the code is safe under threads and BLAS.
-// Exceptional cases: an empty or NaN input gives a NaN endpoint (is_finite() false); division by an
-// interval containing 0 gives [-inf, +inf]; sqrt ignores the negative part of its argument (the
-// result contains sqrt(t) for every t in x with t >= 0); overflow gives an infinite endpoint.
+// Exceptional cases: an empty or NaN input gives a NaN endpoint (is_finite() false); the empty set
+// is represented by NaN endpoints (an interval with lo > hi is not a valid argument). An infinite
+// endpoint means "unbounded on that side" (lo = +inf or hi = -inf are not valid arguments); endpoint
+// products 0 * inf count as 0, the limit value. Division by an interval containing 0 gives
+// [-inf, +inf]; sqrt ignores the negative part of its argument (the result contains sqrt(t) for
+// every t in x with t >= 0); overflow gives an infinite endpoint.
 #pragma once
 
 #include <algorithm>
@@ -41,29 +44,41 @@ inline dinterval operator-(const dinterval& x, const dinterval& y) {
   return {round_down(x.lo - y.hi), round_up(x.hi - y.lo)};
 }
 
+namespace detail {
+inline constexpr double nan_d = std::numeric_limits<double>::quiet_NaN();
+inline bool has_nan(const dinterval& x) { return x.lo != x.lo || x.hi != x.hi; }
+// Endpoint product for NaN-free endpoints: 0 * inf is the limit 0.
+inline double endpoint_mul(double a, double b) {
+  const double p = a * b;
+  return p == p ? p : 0.0;
+}
+}  // namespace detail
+
 inline dinterval operator*(const dinterval& x, const dinterval& y) {
-  if (x.lo >= 0 && y.lo >= 0) return {round_down(x.lo * y.lo), round_up(x.hi * y.hi)};
-  const double p1 = x.lo * y.lo, p2 = x.lo * y.hi, p3 = x.hi * y.lo, p4 = x.hi * y.hi;
-  double mn = std::min(std::min(p1, p2), std::min(p3, p4));
-  double mx = std::max(std::max(p1, p2), std::max(p3, p4));
-  if (p1 != p1 || p2 != p2 || p3 != p3 || p4 != p4) {  // 0 * inf: an endpoint is unbounded
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    if (x.lo != x.lo || x.hi != x.hi || y.lo != y.lo || y.hi != y.hi) return {nan, nan};
-    return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
-  }
-  return {round_down(mn), round_up(mx)};
+  if (detail::has_nan(x) || detail::has_nan(y)) return {detail::nan_d, detail::nan_d};
+  if (x.lo >= 0 && y.lo >= 0)
+    return {round_down(detail::endpoint_mul(x.lo, y.lo)), round_up(detail::endpoint_mul(x.hi, y.hi))};
+  const double p1 = detail::endpoint_mul(x.lo, y.lo), p2 = detail::endpoint_mul(x.lo, y.hi);
+  const double p3 = detail::endpoint_mul(x.hi, y.lo), p4 = detail::endpoint_mul(x.hi, y.hi);
+  return {round_down(std::min(std::min(p1, p2), std::min(p3, p4))),
+          round_up(std::max(std::max(p1, p2), std::max(p3, p4)))};
 }
 
+// Sign-case division (as in IEEE 1788): two quotients, and no inf/inf for valid arguments.
 inline dinterval operator/(const dinterval& x, const dinterval& y) {
   constexpr double inf = std::numeric_limits<double>::infinity();
-  if (!(y.lo > 0 || y.hi < 0)) {
-    if (y.lo != y.lo || y.hi != y.hi) return {y.lo + y.hi, y.lo + y.hi};
-    return {-inf, inf};
+  if (detail::has_nan(x) || detail::has_nan(y)) return {detail::nan_d, detail::nan_d};
+  if (y.lo > 0) {
+    if (x.lo >= 0) return {round_down(x.lo / y.hi), round_up(x.hi / y.lo)};
+    if (x.hi <= 0) return {round_down(x.lo / y.lo), round_up(x.hi / y.hi)};
+    return {round_down(x.lo / y.lo), round_up(x.hi / y.lo)};
   }
-  if (x.lo >= 0 && y.lo > 0) return {round_down(x.lo / y.hi), round_up(x.hi / y.lo)};
-  const double q1 = x.lo / y.lo, q2 = x.lo / y.hi, q3 = x.hi / y.lo, q4 = x.hi / y.hi;
-  return {round_down(std::min(std::min(q1, q2), std::min(q3, q4))),
-          round_up(std::max(std::max(q1, q2), std::max(q3, q4)))};
+  if (y.hi < 0) {
+    if (x.lo >= 0) return {round_down(x.hi / y.hi), round_up(x.lo / y.lo)};
+    if (x.hi <= 0) return {round_down(x.hi / y.lo), round_up(x.lo / y.hi)};
+    return {round_down(x.hi / y.hi), round_up(x.lo / y.hi)};
+  }
+  return {-inf, inf};
 }
 
 inline dinterval& dinterval::operator+=(const dinterval& y) { return *this = *this + y; }
@@ -82,6 +97,7 @@ inline dinterval operator/(double x, const dinterval& y) { return dinterval(x) /
 
 // Contains t*t for every t in x; tighter than x*x when x straddles 0.
 inline dinterval sqr(const dinterval& x) {
+  if (detail::has_nan(x)) return {detail::nan_d, detail::nan_d};
   if (x.lo >= 0) return {round_down(x.lo * x.lo), round_up(x.hi * x.hi)};
   if (x.hi <= 0) return {round_down(x.hi * x.hi), round_up(x.lo * x.lo)};
   const double m = std::max(-x.lo, x.hi);
@@ -90,19 +106,22 @@ inline dinterval sqr(const dinterval& x) {
 
 // Contains sqrt(t) for every t in x with t >= 0 (IEEE sqrt is correctly rounded).
 inline dinterval sqrt(const dinterval& x) {
+  if (detail::has_nan(x)) return {detail::nan_d, detail::nan_d};
   const double l = x.lo > 0 ? std::max(0.0, round_down(std::sqrt(x.lo))) : 0.0;
   return {l, round_up(std::sqrt(std::max(x.hi, 0.0)))};
 }
 
 // Contains |t| for every t in x.
 inline dinterval abs(const dinterval& x) {
+  if (detail::has_nan(x)) return {detail::nan_d, detail::nan_d};
   if (x.lo >= 0) return x;
   if (x.hi <= 0) return -x;
   return {0.0, std::max(-x.lo, x.hi)};
 }
 
-// The smallest interval containing x and y.
+// The smallest interval containing x and y (NaN if either has a NaN endpoint).
 inline dinterval hull(const dinterval& x, const dinterval& y) {
+  if (detail::has_nan(x) || detail::has_nan(y)) return {detail::nan_d, detail::nan_d};
   return {std::min(x.lo, y.lo), std::max(x.hi, y.hi)};
 }
 
