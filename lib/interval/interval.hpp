@@ -9,6 +9,8 @@
 // interval_traits<I> supplies constants and construction. No function compares two intervals.
 #pragma once
 
+#include <limits>
+
 #include "interval/dinterval.hpp"
 #include "interval/dinterval_elementary.hpp"
 #include "interval/minterval.hpp"
@@ -29,6 +31,13 @@ struct interval_traits<dinterval> {
   // [l, h], exact.
   static dinterval make(double l, double h) { return {l, h}; }
   static dinterval point(double t) { return {t, t}; }
+  // The point intervals at the endpoints of x (exact).
+  static dinterval lower_point(const dinterval& x) { return {x.lo, x.lo}; }
+  static dinterval upper_point(const dinterval& x) { return {x.hi, x.hi}; }
+  // An interval with NaN endpoints: "no enclosure".
+  static dinterval nan() {
+    return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  }
 };
 
 template <>
@@ -42,6 +51,25 @@ struct interval_traits<minterval> {
   }
   static minterval make(double l, double h) { return make_minterval(l, h); }
   static minterval point(double t) { return make_minterval(t, t); }
+  // Intervals at the working precision containing the left / right endpoint of x (the point
+  // itself when x's precision does not exceed the working precision).
+  static minterval lower_point(const minterval& x) {
+    minterval r;
+    mpfi_set_fr(mpfi_of(r), &mpfi_of(x)->left);
+    return r;
+  }
+  static minterval upper_point(const minterval& x) {
+    minterval r;
+    mpfi_set_fr(mpfi_of(r), &mpfi_of(x)->right);
+    return r;
+  }
+  // An interval with NaN endpoints: "no enclosure".
+  static minterval nan() {
+    minterval r;
+    mpfr_set_nan(&mpfi_of(r)->left);
+    mpfr_set_nan(&mpfi_of(r)->right);
+    return r;
+  }
 };
 
 // Width upper_d - lower_d, rounded up.

@@ -1,0 +1,70 @@
+// Validated power series for expressions whose closed forms cancel; templates over the interval
+// type I (dinterval or minterval, see interval.hpp).
+#pragma once
+
+#include <cmath>
+
+#include "interval/interval.hpp"
+
+namespace ntk {
+
+// The number N of kept terms of the series of g(theta) = sin theta - theta cos theta (below) for
+// which the first omitted term is at most 2^-(bits + 2) g(theta) for every 0 < theta <= 1, i.e.
+// (20/3)(N + 1)/(2N + 3)! <= 2^-(bits + 2). Only the width of the result depends on N, never its
+// validity. bits <= 0 gives 1.
+inline int sin_minus_theta_cos_terms(long bits) {
+  // (2N + 3)! = m 2^e with m in [1/2, 1); the test e - 1 >= e_q + bits + 2, where
+  // (20/3)(N + 1) = m_q 2^e_q, m_q < 1, implies the inequality above.
+  int e = 0;
+  double m = std::frexp(120.0, &e);  // 5! for N = 1
+  for (int n = 1; n < 100000; ++n) {
+    int eq = 0;
+    std::frexp(20.0 / 3.0 * (n + 1), &eq);
+    if (e - 1 >= eq + bits + 2) return n;
+    int de = 0;
+    m = std::frexp(m * ((2.0 * n + 4) * (2.0 * n + 5)), &de);  // (2n + 5)! for N = n + 1
+    e += de;
+  }
+  return 100000;
+}
+
+namespace detail {
+
+// Contains g(t) for every t in theta, provided theta is a subset of [-1, 1]: the alternating series
+// g = sum_{k>=1} (-1)^(k+1) a_k, a_k = theta^(2k+1) 2k/(2k+1)!, in nested form
+//   g = (theta^3/3) B_1,  B_{k-1} = 1 - theta^2/((2k-2)(2k+1)) B_k,
+// where a_k/a_{k-1} = theta^2/((2k-2)(2k+1)) <= 1/10 depends on theta^2 only. The tail from term N on, divided by a_N, is
+// an alternating series with decreasing terms, hence lies in B_N = [1 - theta^2/((2N)(2N+3)), 1].
+template <class I>
+I sin_minus_theta_cos_series(const I& theta, int n_terms) {
+  using T = interval_traits<I>;
+  const I one = T::point(1.0);
+  const I theta2 = sqr(theta);
+  const double n = n_terms;
+  I b = hull(one, one - theta2 / ((2.0 * n) * (2.0 * n + 3.0)));
+  for (int k = n_terms; k >= 2; --k) b = one - theta2 / ((2.0 * k - 2.0) * (2.0 * k + 1.0)) * b;
+  return theta * theta2 / 3.0 * b;
+}
+
+}  // namespace detail
+
+// g(theta) = sin theta - theta cos theta for 0 <= theta <= 1, free of the cancellation of the
+// closed form for small theta (g ~ theta^3/3).
+// Contract: the result contains g(t) for every t in theta intersected with [0, 1]; the part of
+// theta outside [0, 1] is ignored. An argument disjoint from [0, 1], empty, or with a NaN endpoint
+// gives NaN endpoints. g is increasing on [0, pi] (g' = t sin t), so the two endpoints are
+// evaluated separately by the series of detail::sin_minus_theta_cos_series with
+// sin_minus_theta_cos_terms(interval_traits<I>::precision_bits()) terms and a rigorous remainder.
+// g(0) = 0 exactly.
+template <class I>
+I sin_minus_theta_cos(const I& theta) {
+  using T = interval_traits<I>;
+  const double lo = lower_d(theta), hi = upper_d(theta);
+  if (!(lo <= hi && lo <= 1.0 && hi >= 0.0)) return T::nan();
+  const int n = sin_minus_theta_cos_terms(T::precision_bits());
+  const I a = lo < 0.0 ? T::point(0.0) : T::lower_point(theta);
+  const I b = hi > 1.0 ? T::point(1.0) : T::upper_point(theta);
+  return hull(detail::sin_minus_theta_cos_series(a, n), detail::sin_minus_theta_cos_series(b, n));
+}
+
+}  // namespace ntk
