@@ -1,0 +1,128 @@
+// The ReLU arc-cosine maps of MATH.md §2 on one correlation, over either interval tier:
+//   κ₁(ρ) = (sin θ + (π - θ) ρ) / π = ρ + g(θ)/π,   κ₀(ρ) = 1 - θ/π,
+//   θ = arccos ρ ∈ [0, π],   sin θ = √((1-ρ)(1+ρ)),   g(θ) = sin θ - θ cos θ.
+//
+// Why endpoints: κ₁ and κ₀ are nondecreasing on [-1, 1] (κ₁' = κ₀ ≥ 0, κ₀' = 1/(π sin θ) > 0), so
+// the image of an enclosure is spanned by the images of its two endpoints. Evaluating the closed
+// form on the whole interval instead pays the dependency between sin θ, θ and ρ at every layer,
+// which compounds over deep recursions.
+//
+// Each endpoint is evaluated in the representation in which it is an exact number and the formulas
+// have no cancellation:
+//   near ρ = 1  (δ ≤ 1/2):  θ = 2 asin √(δ/2),  1 - κ₁ = δ - g(θ)/π,  κ₀ = 1 - θ/π;
+//   near ρ = -1 (ε ≤ 1/2):  φ = π - θ = 2 asin √(ε/2),  κ₁ = g(φ)/π,  κ₀ = φ/π;
+//   otherwise (|ρ| ≤ 1/2 up to the enclosure's width):  θ = acos ρ, the closed form.
+// g comes from its alternating series (kernel/detail/g_series.hpp), whose leading term θ³/3 has no
+// cancellation; so 1 - κ₁ keeps the relative accuracy of δ and the next layer sees an accurate δ.
+#pragma once
+
+#include "interval/interval.hpp"
+#include "kernel/correlation.hpp"
+#include "kernel/detail/g_series.hpp"
+#include "kernel/detail/interval_ops.hpp"
+
+namespace ntk {
+
+// Constants shared by all entries of one computation (π costs an MPFR call in the precise tier).
+template <class I>
+struct relu_constants {
+  I pi;
+  relu_constants() : pi(interval_traits<I>::pi()) {}
+};
+
+// κ₁ (in the three-way form) and κ₀ of one correlation.
+template <class I>
+struct relu_image {
+  correlation<I> kappa1;  // contains κ₁(ρ), 1 - κ₁(ρ), 1 + κ₁(ρ)
+  I kappa0;               // contains κ₀(ρ)
+};
+
+namespace relu_detail {
+
+// All four values at one exact point.
+template <class I>
+struct point_values {
+  I k1, one_minus_k1, one_plus_k1, k0;
+};
+
+// At ρ = 1 - t for an exact t in [0, 1/2] (t given as a point interval; a thin interval is
+// accepted, the results then contain the values for every t in it).
+template <class I>
+point_values<I> at_delta(const I& t, const relu_constants<I>& c) {
+  using tr = interval_traits<I>;
+  if (kernel_detail::is_zero_point(t))  // ρ = 1 exactly: keep it exact
+    return {tr::point(1.0), tr::point(0.0), tr::point(2.0), tr::point(1.0)};
+  const I theta = 2.0 * asin(sqrt_nonneg(t * 0.5));
+  const I om = intersect(t - kernel_detail::g_sin_minus_t_cos(theta) / c.pi, 0.0, 1.0);
+  return {1.0 - om, om, 2.0 - om, 1.0 - theta / c.pi};
+}
+
+// At ρ = t - 1 for an exact t in [0, 1/2] (see at_delta).
+template <class I>
+point_values<I> at_eps(const I& t, const relu_constants<I>& c) {
+  using tr = interval_traits<I>;
+  if (kernel_detail::is_zero_point(t))  // ρ = -1 exactly
+    return {tr::point(0.0), tr::point(1.0), tr::point(1.0), tr::point(0.0)};
+  const I phi = 2.0 * asin(sqrt_nonneg(t * 0.5));
+  const I k1 = intersect(kernel_detail::g_sin_minus_t_cos(phi) / c.pi, 0.0, 1.0);
+  return {k1, 1.0 - k1, 1.0 + k1, phi / c.pi};
+}
+
+// At an exact ρ = r with |r| <= 1/2 or so (any r in [-1, 1] is correct, only less accurate).
+template <class I>
+point_values<I> at_rho(const I& r, const relu_constants<I>& c) {
+  const I theta = acos(r);
+  const I sin_theta = sqrt_nonneg((1.0 - r) * (1.0 + r));
+  const I k1 = intersect((sin_theta + (c.pi - theta) * r) / c.pi, 0.0, 1.0);
+  return {k1, 1.0 - k1, 1.0 + k1, 1.0 - theta / c.pi};
+}
+
+// The values at the smallest (lower = true) or largest ρ the triple allows, each in its exact
+// representation.
+template <class I>
+point_values<I> at_end(const correlation<I>& x, bool lower, const relu_constants<I>& c) {
+  using kernel_detail::lower_point;
+  using kernel_detail::upper_point;
+  // Smallest ρ <-> largest δ <-> smallest ε.
+  const double d_end = lower ? upper_d(x.delta) : lower_d(x.delta);
+  const double e_end = lower ? lower_d(x.eps) : upper_d(x.eps);
+  if (d_end <= 0.5) return at_delta(lower ? upper_point(x.delta) : lower_point(x.delta), c);
+  if (e_end <= 0.5) return at_eps(lower ? lower_point(x.eps) : upper_point(x.eps), c);
+  return at_rho(lower ? lower_point(x.rho) : upper_point(x.rho), c);
+}
+
+}  // namespace relu_detail
+
+// Guarantee: if x contains (ρ, 1 - ρ, 1 + ρ) for a real ρ in [-1, 1] (as make_consistent leaves
+// it), the result contains (κ₁(ρ), 1 - κ₁(ρ), 1 + κ₁(ρ)) and κ₀(ρ). Exact cases: ρ = 1 exactly
+// (δ = [0, 0]) gives κ₁ = 1, κ₀ = 1 exactly; ρ = -1 exactly (ε = [0, 0]) gives κ₁ = 0, κ₀ = 0.
+// Accuracy: each side is evaluated at one exact point, so the width is the input width mapped
+// through the derivative plus a few units of the working precision, relative to 1 - κ₁ near
+// ρ = 1 and to κ₁ near ρ = -1.
+template <class I>
+relu_image<I> relu_map(const correlation<I>& x, const relu_constants<I>& c) {
+  using kernel_detail::join;
+  const relu_detail::point_values<I> lo = relu_detail::at_end(x, true, c);
+  const relu_detail::point_values<I> hi = relu_detail::at_end(x, false, c);
+  relu_image<I> r;
+  r.kappa1.rho = join(lo.k1, hi.k1);
+  r.kappa1.delta = join(hi.one_minus_k1, lo.one_minus_k1);
+  r.kappa1.eps = join(lo.one_plus_k1, hi.one_plus_k1);
+  r.kappa0 = intersect(join(lo.k0, hi.k0), 0.0, 1.0);
+  make_consistent(r.kappa1);
+  return r;
+}
+
+// κ₁ alone as a three-way correlation (same guarantee as relu_map).
+template <class I>
+correlation<I> relu_kappa1(const correlation<I>& x, const relu_constants<I>& c) {
+  return relu_map(x, c).kappa1;
+}
+
+// κ₀ alone (same guarantee as relu_map).
+template <class I>
+I relu_kappa0(const correlation<I>& x, const relu_constants<I>& c) {
+  return relu_map(x, c).kappa0;
+}
+
+}  // namespace ntk
