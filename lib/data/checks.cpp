@@ -119,11 +119,12 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
 
 std::uint64_t key_bits(double v) { return v == 0 ? 0 : std::bit_cast<std::uint64_t>(v); }
 
-// a = c * b with c > 0, exactly; both rows nonzero.
-bool positively_proportional(const double* a, const double* b, std::size_t d) {
+}  // namespace
+
+bool detail::rows_positively_proportional(const double* a, const double* b, std::size_t d) {
   std::size_t f = 0;
-  while (a[f] == 0) ++f;
-  if (b[f] == 0 || (a[f] < 0) != (b[f] < 0)) return false;
+  while (f < d && a[f] == 0) ++f;
+  if (f == d || b[f] == 0 || (a[f] < 0) != (b[f] < 0)) return false;
   const exact_double af = decompose_odd(a[f]), bf = decompose_odd(b[f]);
   for (std::size_t k = 0; k < d; ++k) {
     if ((a[k] == 0) != (b[k] == 0)) return false;
@@ -136,6 +137,8 @@ bool positively_proportional(const double* a, const double* b, std::size_t d) {
   }
   return true;
 }
+
+namespace {
 
 bool identical(const double* a, const double* b, std::size_t d) {
   for (std::size_t k = 0; k < d; ++k)
@@ -195,7 +198,7 @@ std::optional<std::pair<std::size_t, std::size_t>> dataset_find_parallel_pair(
     auto& bucket = classes[h];
     for (std::size_t i : bucket) {
       const bool same = pre.center ? identical(ds.row(i), r, ds.d)
-                                   : positively_proportional(ds.row(i), r, ds.d);
+                                   : detail::rows_positively_proportional(ds.row(i), r, ds.d);
       if (same) return std::make_pair(i, j);
     }
     bucket.push_back(j);

@@ -33,4 +33,12 @@ void dataset_check_rows(const dataset& ds, const preprocessing& pre);
 std::optional<std::pair<std::size_t, std::size_t>> dataset_find_parallel_pair(
     const dataset& ds, const preprocessing& pre);
 
+namespace detail {
+
+// Whether a = c * b for some real c > 0, exactly (integer arithmetic on the binary significands).
+// a and b have d finite entries; false when either is entirely zero.
+bool rows_positively_proportional(const double* a, const double* b, std::size_t d);
+
+}  // namespace detail
+
 }  // namespace ntk

@@ -94,6 +94,7 @@ dataset read_csv(const std::string& path, std::size_t offset, std::optional<std:
   ds.n = count;
   ds.d = d;
   ds.first_row = offset;
+  reserve_values(ds.x, count * d);
   ds.x.resize(count * d);
   for (std::size_t r = 0; r < count; ++r) {
     const std::size_t row = offset + r + 1;                // 1-based data row

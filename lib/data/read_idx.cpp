@@ -91,41 +91,33 @@ dataset read_idx(const std::string& path, std::size_t offset, std::optional<std:
   if (total == 0) throw data_error(path + ": IDX file has no items (dimension 1 is 0)");
   const std::size_t count = selected_rows(path, total, offset, limit);
 
-  // All items are read, so that a truncated or corrupt file is reported whatever the selection.
-  const auto truncated = [&](std::size_t have_bytes) {
-    return data_error(path + ": truncated IDX data: " + std::to_string(total) + " items of " +
-                      std::to_string(d) + " bytes announced, " +
-                      std::to_string(have_bytes / d) + " complete items present");
-  };
-  const std::size_t tail = (total - offset - count) * d;
-  std::vector<unsigned char> skip(std::min(std::max(offset * d, tail), std::size_t(1) << 20));
-  auto discard = [&](std::size_t bytes, std::size_t before) {
-    while (bytes > 0) {
-      std::size_t want = std::min(bytes, skip.size());
-      std::size_t got_now = gz_read_fully(f.get(), skip.data(), want, path);
-      if (got_now < want) throw truncated(before + got_now);
-      before += want;
-      bytes -= want;
-    }
-  };
-  discard(offset * d, 0);
-  std::vector<unsigned char> buf(count * d);
-  std::size_t got_sel = gz_read_fully(f.get(), buf.data(), buf.size(), path);
-  if (got_sel < buf.size()) throw truncated(offset * d + got_sel);
-  discard(tail, (offset + count) * d);
+  // All items are streamed through one small buffer, so that a truncated or corrupt file is
+  // reported whatever the selection; the selected bytes are widened to doubles on the way.
+  const std::size_t data_bytes = total * d, sel_begin = offset * d, sel_end = sel_begin + count * d;
+  dataset ds;
+  ds.source = path;
+  ds.n = count;
+  ds.d = d;
+  ds.first_row = offset;
+  reserve_values(ds.x, count * d);
+  std::vector<unsigned char> chunk(std::min(data_bytes, std::size_t(1) << 20));
+  for (std::size_t pos = 0; pos < data_bytes;) {
+    const std::size_t want = std::min(chunk.size(), data_bytes - pos);
+    const std::size_t got_now = gz_read_fully(f.get(), chunk.data(), want, path);
+    if (got_now < want)
+      throw data_error(path + ": truncated IDX data: " + std::to_string(total) + " items of " +
+                       std::to_string(d) + " bytes announced, " +
+                       std::to_string((pos + got_now) / d) + " complete items present");
+    const std::size_t lo = std::max(pos, sel_begin), hi = std::min(pos + want, sel_end);
+    if (lo < hi) ds.x.insert(ds.x.end(), chunk.begin() + (lo - pos), chunk.begin() + (hi - pos));
+    pos += want;
+  }
   unsigned char extra;
   if (gz_read_fully(f.get(), &extra, 1, path) != 0)
     throw data_error(path + ": IDX file has data after the " + std::to_string(total) +
                      " announced items");
   f.reset();
-
-  dataset ds;
-  ds.source = path;
   ds.sha256 = sha256_file_hex(path);
-  ds.n = count;
-  ds.d = d;
-  ds.first_row = offset;
-  ds.x.assign(buf.begin(), buf.end());
   return ds;
 }
 

@@ -176,6 +176,7 @@ dataset read_npy(const std::string& path, std::size_t offset, std::optional<std:
   ds.n = count;
   ds.d = d;
   ds.first_row = offset;
+  reserve_values(ds.x, count * d);
   ds.x.resize(count * d);
   const char* p = bytes.data() + data_start + offset * d * item;
   for (std::size_t k = 0; k < count * d; ++k) {

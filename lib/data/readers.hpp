@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "data/dataset.hpp"
 #include "data/errors.hpp"
@@ -23,6 +24,10 @@ std::size_t selected_rows(const std::string& name, std::size_t total, std::size_
 
 // The whole content of a file. Throws data_error naming the file if it cannot be opened or read.
 std::string read_file_bytes(const std::string& path);
+
+// Reserves capacity for count values (without touching the memory) and asks the kernel for huge
+// pages on it: filling tens of megabytes page by page costs more than parsing them otherwise.
+void reserve_values(std::vector<double>& v, std::size_t count);
 
 // "name: row R, column C: what" with the parts that are nonzero (line only when nonzero too):
 // row/line/column are 1-based, 0 means "does not apply".

@@ -157,6 +157,7 @@ dataset synthetic_sphere_load(const std::string& spec, std::size_t offset,
   ds.n = count;
   ds.d = std::size_t(p.d);
   ds.first_row = offset;
+  detail::reserve_values(ds.x, count * ds.d);
   ds.x.resize(count * ds.d);
   for (std::size_t r = 0; r < count; ++r)
     synthetic_sphere_row(p.seed, std::uint64_t(offset + r), ds.d, ds.x.data() + r * ds.d);
