@@ -60,8 +60,10 @@ std::string quoted(std::string_view f) {
 }  // namespace
 
 dataset read_csv(const std::string& path, std::size_t offset, std::optional<std::size_t> limit) {
-  const std::string text = read_file_bytes(path);
+  std::string text = read_file_bytes(path);
   if (text.empty()) throw data_error(path + ": file is empty");
+  const std::string sha = sha256_hex(text);
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // UTF-8 byte order mark
 
   // Lines up to the last non-blank one; blank lines after it are ignored.
   std::size_t end = text.size();
@@ -90,7 +92,7 @@ dataset read_csv(const std::string& path, std::size_t offset, std::optional<std:
 
   dataset ds;
   ds.source = path;
-  ds.sha256 = sha256_hex(text);
+  ds.sha256 = sha;
   ds.n = count;
   ds.d = d;
   ds.first_row = offset;

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -90,6 +91,22 @@ dataset read_idx(const std::string& path, std::size_t offset, std::optional<std:
   }
   if (total == 0) throw data_error(path + ": IDX file has no items (dimension 1 is 0)");
   const std::size_t count = selected_rows(path, total, offset, limit);
+  // total <= 2^32 - 1 and d <= 2^40: the product fits in 64 bits.
+  const std::size_t header_bytes = 4 + 4 * std::size_t(rank);
+  // Refuse sizes the file cannot hold before allocating for them: a plain file must contain the
+  // data, and deflate expands by at most 1032:1.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    const std::size_t file_size = std::size_t(st.st_size);
+    const bool plain = gzdirect(f.get()) == 1;
+    const std::size_t capacity =
+        plain ? (file_size > header_bytes ? file_size - header_bytes : 0) : 1100 * file_size;
+    if (total * d > capacity)
+      throw data_error(path + ": truncated IDX data: " + std::to_string(total) + " items of " +
+                       std::to_string(d) + " bytes announced, the " +
+                       (plain ? "file" : "compressed file") + " has " + std::to_string(file_size) +
+                       " bytes");
+  }
 
   // All items are streamed through one small buffer, so that a truncated or corrupt file is
   // reported whatever the selection; the selected bytes are widened to doubles on the way.

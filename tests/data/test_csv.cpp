@@ -61,6 +61,17 @@ BOOST_AUTO_TEST_CASE(no_header_and_numeric_spellings) {
   BOOST_TEST(ds.x == want, boost::test_tools::per_element());
 }
 
+// A UTF-8 byte order mark (as some spreadsheet programs write) is not part of the first field.
+BOOST_AUTO_TEST_CASE(byte_order_mark) {
+  ntk_test::scratch_dir dir;
+  const std::string bytes = "\xEF\xBB\xBF" "1,2\n3,4\n";
+  const std::string p = dir.write("bom.csv", bytes);
+  const ntk::dataset ds = load(p);
+  BOOST_TEST(ds.n == 2u);
+  BOOST_TEST(ds.x == (std::vector<double>{1, 2, 3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(ds.sha256 == ntk_test::run_command("sha256sum '" + p + "'").substr(0, 64));
+}
+
 // Random decimals with up to 25 digits: the stored double is the correctly rounded one.
 BOOST_AUTO_TEST_CASE(random_decimals_correctly_rounded) {
   ntk_test::scratch_dir dir;

@@ -91,6 +91,10 @@ BOOST_AUTO_TEST_CASE(truncated_and_oversized) {
     ntk_test::expect_data_error([&] { load(p); }, {p, "truncated IDX data"});
     ntk_test::expect_data_error([&] { load(p, 0, 1); }, {p, "truncated IDX data"});
   }
+  // A header announcing far more than the file can hold is refused before any allocation.
+  const std::string huge = idx_bytes(0x08, {4000000000u, 1000, 1000}, iota_bytes(100));
+  for (const std::string& p : {dir.write("h-ubyte", huge), write_gz(dir.file("h-ubyte.gz"), huge)})
+    ntk_test::expect_data_error([&] { load(p, 0, 1); }, {p, "truncated IDX data", "4000000000 items"});
   const std::string longdata = idx_bytes(0x08, {4, 3}, iota_bytes(13));
   for (const std::string& p : {dir.write("l-ubyte", longdata),
                                write_gz(dir.file("l-ubyte.gz"), longdata)})
