@@ -17,11 +17,14 @@ inline constexpr const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mn
 // when limit is empty). Rows are numbered from 0 here; messages number them from 1 as in the file.
 //
 //   *.csv                 numbers only, comma separated, one optional header line (a first line with
-//                         a field that is not a number). Whitespace around fields and CRLF line ends
-//                         are accepted; trailing blank lines are ignored. Each field is converted by
-//                         strtod in the "C" locale, i.e. to the correctly rounded double (decimal
-//                         underflow rounds to a subnormal or zero as IEEE 754 prescribes): the
-//                         certified object is the kernel of these doubles.
+//                         a non-empty field that strtod does not read in full; "nan"/"inf" spellings
+//                         count as numbers, so "1,nan" is a data row with a NaN). The header, or the
+//                         first line, fixes the column count d. Whitespace around fields, CRLF line
+//                         ends and a leading UTF-8 byte order mark are accepted; trailing blank lines
+//                         are ignored, a blank line between rows is an error. Each field is converted
+//                         by strtod in the "C" locale (decimal or hexadecimal), i.e. to the correctly
+//                         rounded double (decimal underflow rounds to a subnormal or zero as IEEE 754
+//                         prescribes): the certified object is the kernel of these doubles.
 //   *.npy                 format versions 1-3, a 2-D C-order array of '<f8' or '<f4' (float32 is
 //                         widened to double, exactly).
 //   *-ubyte, *-ubyte.gz   IDX, unsigned-byte data (type 0x08) of rank >= 1; dimension 0 indexes rows,

@@ -1,5 +1,6 @@
 #include "data/synthetic.hpp"
 
+#include <cfloat>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -8,6 +9,9 @@
 #include "data/sha256.hpp"
 
 namespace ntk {
+
+// Reproducibility needs each operation rounded once to double (no extended-precision evaluation).
+static_assert(FLT_EVAL_METHOD == 0, "synthetic data needs double evaluation of double expressions");
 
 namespace detail {
 

@@ -1,8 +1,9 @@
 // synthetic:sphere?n=N&d=D&seed=S — rows uniform on the sphere of radius sqrt(D), bit-reproducible.
 //
-// Only IEEE 754 basic operations (+ - * / sqrt, correctly rounded, no fusion: the build uses
-// -ffp-contract=off) and integer arithmetic are used, never libm, so every IEEE double machine
-// produces the same bits. Row i (0-based) of seed S:
+// Only IEEE 754 basic operations (+ - * / sqrt, each correctly rounded to double: no fusion, the
+// build uses -ffp-contract=off, and no extended-precision evaluation, FLT_EVAL_METHOD == 0, as on
+// x86_64) and integer arithmetic are used, never libm's log/exp/cos, so every such machine produces
+// the same bits. Row i (0-based) of seed S:
 //   1. t = splitmix64(S) (first output of splitmix64 started at state S);
 //      state = t xor (i * 0xD1B54A32D192ED03 mod 2^64);
 //      xoshiro256** is seeded with the next four splitmix64 outputs from that state.
