@@ -31,7 +31,7 @@ void validate(const certificate& c) {
   if (c.model.activation != "relu") bad("model.activation: unknown activation '" + c.model.activation + "' (expected \"relu\")");
   if (!known_convention(c.model.convention))
     bad("model.convention: unknown convention '" + c.model.convention + "' (expected paper, neural-tangents or uci)");
-  if (c.hints.precision_bits < 2 || c.hints.precision_bits > (1L << 24)) bad("hints.precision_bits: out of range");
+  if (c.hints.precision_bits < 2 || c.hints.precision_bits > 65536) bad("hints.precision_bits: must be from 2 to 65536");
   if (!c.hints.shift.empty() && !is_exact_decimal(c.hints.shift)) bad("hints.shift: '" + c.hints.shift + "' is not a decimal number");
   if (!c.hints.eigenvector.empty()) {
     if (c.hints.eigenvector.size() != c.data.n)

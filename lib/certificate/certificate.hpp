@@ -85,7 +85,8 @@ bool is_exact_decimal(std::string_view s);
 // The JSON object above. Throws certificate_error when a field is out of its domain (so that
 // nothing unreadable is ever written): non-decimal bounds, depth < 1, n or d zero, unknown
 // convention or activation, an eigenvector of the wrong length or with non-finite entries, a
-// singular pair out of range or with i == j, a sha256 that is not 64 hex digits.
+// singular pair out of range or with i == j, a sha256 that is not 64 hex digits, precision_bits
+// outside [2, 65536].
 json::value to_json(const certificate& c);
 
 // The certificate in the JSON value v. Throws certificate_error (message naming the member) for:

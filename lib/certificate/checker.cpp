@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
@@ -392,9 +393,11 @@ void radius_norm(mpfr_t r, const mid_rad& m, std::size_t n) {
 
 // ------------------------------------------------------------------------------ positivity tests
 
+
 struct pd_outcome {
   bool proved = false;
   std::string detail;  // what was shown, or where it failed
+  qrat rounding_shift;  // floating test: the shift c covering rounding errors (W units)
 };
 
 // Proves M − (t + r)I ≻ 0 exactly: M rounded to integers on the grid 2^−F, the shift rounded up
@@ -513,8 +516,9 @@ pd_outcome floating_cholesky(const mid_rad& m, std::size_t n, const mpq_t t, con
   }
   if (bad_flags || mpfr_underflow_p() || mpfr_overflow_p() || mpfr_nanflag_p())
     return {false, "verified Cholesky: MPFR reported underflow, overflow or NaN"};
-  return {true, "verified Cholesky in MPFR at " + std::to_string(q) + " bits (Rump's criterion, shift " +
-                    std::to_string(mpfr_get_d(c.v, MPFR_RNDU)) + " for rounding errors)"};
+  pd_outcome ok{true, "verified Cholesky in MPFR at " + std::to_string(q) + " bits (Rump's criterion)", {}};
+  mpfr_get_q(ok.rounding_shift.v, c.v);
+  return ok;
 }
 
 // ------------------------------------------------------------------------------ Rayleigh quotients
@@ -552,14 +556,14 @@ rayleigh rayleigh_bounds(const std::vector<ival>& w, std::size_t n, const std::v
 
 // ------------------------------------------------------------------------------ messages
 
-// "<value>" of x·σ in the claim's units, x rational, rounded in direction rnd, 10 digits.
-std::string claim_units(const mpq_t x, const mpq_t sigma, mpfr_rnd_t rnd) {
+// x·σ in the claim's units (x rational) as a decimal, rounded in direction rnd.
+std::string claim_units(const mpq_t x, const mpq_t sigma, mpfr_rnd_t rnd, int digits = 17) {
   qrat y;
   mpq_mul(y.v, x, sigma);
   real f(128);
   mpfr_set_q(f.v, y.v, rnd);
   char* s = nullptr;
-  mpfr_asprintf(&s, rnd == MPFR_RNDU ? "%.10RUg" : "%.10RDg", f.v);
+  mpfr_asprintf(&s, rnd == MPFR_RNDU ? "%.*RUg" : "%.*RDg", digits, f.v);
   std::string out = s ? s : "?";
   mpfr_free_str(s);
   return out;

@@ -511,6 +511,40 @@ BOOST_AUTO_TEST_CASE(data_resolution_and_unreadable_data) {
   BOOST_TEST(!ntk::check_certificate(c).valid);
 }
 
+BOOST_AUTO_TEST_CASE(random_claims_are_judged_correctly) {
+  // Random small problems (non-singular by construction: depth 1 only with n <= d and no
+  // centring); bounds 1e-10 outside the reference λ_min must check, bounds 1e-6 inside must not.
+  scratch_dir dir;
+  std::mt19937_64 rng(2024);
+  const char* conventions[] = {"paper", "neural-tangents", "uci"};
+  const ntk::normalization norms[] = {ntk::normalization::none, ntk::normalization::sphere, ntk::normalization::unit};
+  for (int trial = 0; trial < 24; ++trial) {
+    spec s;
+    s.name = "random" + std::to_string(trial);
+    s.kind = trial % 3 == 0 ? shape::magnitudes : shape::gauss;
+    s.d = 2 + rng() % 6;
+    s.depth = 1 + static_cast<int>(rng() % 5);
+    s.rows = 2 + rng() % 11;
+    if (s.depth == 1) s.rows = std::min(s.rows, s.d);
+    s.center = s.depth > 1 && rng() % 2 == 0;
+    if (s.center && s.rows < 3) s.rows = 3;
+    s.norm = norms[rng() % 3];
+    s.convention = conventions[rng() % 3];
+    built b = build(s, dir, 500 + static_cast<unsigned>(trial), 1e-10);
+    ntk::check_options o;
+    o.method = trial % 2 ? ntk::pd_test::exact : ntk::pd_test::floating;
+    ntk::check_result r = ntk::check_certificate(b.cert, o);
+    BOOST_TEST(r.valid, s.name << " (n " << s.rows << ", d " << s.d << ", L " << s.depth << "): " << show(r));
+    ntk::certificate t = b.cert;
+    t.claim.lower = decimal(b.lambda, 1e-6, +1);
+    BOOST_TEST(!ntk::check_certificate(t, o).valid, s.name << ": raised lower");
+    t = b.cert;
+    t.claim.upper = decimal(b.lambda, -1e-6, -1);
+    t.claim.lower = "0";
+    BOOST_TEST(!ntk::check_certificate(t, o).valid, s.name << ": lowered upper");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(lower_bounds_at_or_below_zero_need_no_computation) {
   ntk::certificate c = datasets().sets[1].cert;
   c.claim.lower = "-5";
