@@ -1,0 +1,233 @@
+// lambda_min_enclose / prove_lambda_min_greater for the binary64 tier (dinterval entries).
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "interval/rounding.hpp"
+#include "linalg/float_eig.hpp"
+#include "linalg/lambda_min.hpp"
+#include "linalg/midrad.hpp"
+#include "linalg/verified_cholesky.hpp"
+
+namespace ntk {
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+mreal exact_mreal(double x) {
+  mreal r;
+  if (mpfr_get_prec(r.backend().data()) < 53) mpfr_set_prec(r.backend().data(), 53);
+  mpfr_set_d(r.backend().data(), x, MPFR_RNDN);  // exact at >= 53 bits
+  return r;
+}
+
+void append_note(std::string& note, const std::string& s) {
+  if (s.empty()) return;
+  if (!note.empty()) note += "; ";
+  note += s;
+}
+
+// Upper bound of the trace of mid - sigma I restricted to its positive diagonal entries, and the max:
+// the constant c of the matrix the test will factor (its entries are <= mid_ii - sigma + ulp).
+double constant_estimate(const symmetric_midrad& S, double sigma) {
+  double tr = 0, mx = 0;
+  for (std::size_t i = 0; i < S.n; ++i) {
+    const double d = std::max(0.0, round_up(S.mid[i * S.n + i] - sigma));
+    tr = round_up(tr + d);
+    mx = std::max(mx, d);
+  }
+  return rump_constant_binary64(S.n, tr, mx);
+}
+
+// One step of inverse iteration with the Cholesky factor L (row-major lower triangle) of mid - sigma I.
+std::vector<double> inverse_iteration_step(const std::vector<double>& L, std::size_t n,
+                                           std::vector<double> x) {
+  const int N = static_cast<int>(n);
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, N, L.data(), N, x.data(), 1);
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, N, L.data(), N, x.data(), 1);
+  double nrm = 0;
+  for (double t : x) nrm += t * t;
+  nrm = std::sqrt(nrm);
+  if (!(nrm > 0) || !std::isfinite(nrm)) return {};
+  for (double& t : x) t /= nrm;
+  return x;
+}
+
+bool usable_hint(const lambda_min_hint* hint, std::size_t n) {
+  if (!hint || hint->vector.size() != n) return false;
+  bool nonzero = false;
+  for (double t : hint->vector) {
+    if (!std::isfinite(t)) return false;
+    nonzero = nonzero || t != 0;
+  }
+  return nonzero;
+}
+
+struct estimate {
+  double value = std::numeric_limits<double>::quiet_NaN();
+  double error = 0;  // rough size of |value - lambda_min(mid)| (residual norm), for the margin
+  std::vector<double> vector;
+};
+
+estimate estimate_from_lapack(const symmetric_midrad& S) {
+  estimate e;
+  e.value = float_eig_smallest(S.mid, S.n, &e.vector);
+  if (std::isfinite(e.value)) {
+    e.error = rayleigh_float(S.mid.data(), S.n, e.vector).residual;
+  } else {
+    // LAPACK failed: fall back to the unit vector of the smallest diagonal entry.
+    std::size_t k = 0;
+    for (std::size_t i = 1; i < S.n; ++i)
+      if (S.mid[i * S.n + i] < S.mid[k * S.n + k]) k = i;
+    e.vector.assign(S.n, 0.0);
+    e.vector[k] = 1.0;
+    const rayleigh_estimate r = rayleigh_float(S.mid.data(), S.n, e.vector);
+    e.value = r.rho;
+    e.error = r.residual;
+  }
+  return e;
+}
+
+estimate estimate_from_hint(const symmetric_midrad& S, const lambda_min_hint& hint) {
+  estimate e;
+  e.vector = hint.vector;
+  const rayleigh_estimate r = rayleigh_float(S.mid.data(), S.n, e.vector);
+  e.value = std::isfinite(hint.value) ? hint.value : r.rho;
+  e.error = r.residual + std::fabs(e.value - r.rho);
+  return e;
+}
+
+void clamp_psd(lambda_min_bounds& out, bool known_psd) {
+  if (!known_psd) return;
+  if (!out.lower_proved || mpfr_sgn(out.lower.backend().data()) < 0) {
+    if (!out.lower_proved) append_note(out.note, "lower bound 0 from known_psd (not from the test)");
+    out.lower = exact_mreal(0.0);
+    out.lower_proved = true;
+  }
+}
+
+}  // namespace
+
+template <>
+lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A, bool known_psd,
+                                                const lambda_min_hint* hint,
+                                                progress_sink& progress) {
+  if (A.rows != A.cols) throw std::invalid_argument("lambda_min_enclose: matrix is not square");
+  if (A.rows == 0) throw std::invalid_argument("lambda_min_enclose: empty matrix");
+  const std::size_t n = A.rows;
+  lambda_min_bounds out;
+  out.precision_bits = 53;
+  out.lower = exact_mreal(-inf);
+  out.upper = exact_mreal(inf);
+  out.shift = exact_mreal(-inf);
+
+  progress.update("lambda_min: midpoint-radius form", 0.0);
+  const symmetric_midrad S = to_midrad(A);
+  if (!S.consistent) append_note(out.note, "some A(i,j), A(j,i) were disjoint; their hull was used");
+  if (!S.finite) {
+    append_note(out.note, "matrix has non-finite entries");
+    clamp_psd(out, known_psd);
+    return out;
+  }
+  const double r = offdiag_radius_bound(S);
+
+  progress.update("lambda_min: eigen-estimate", 0.1);
+  const bool use_hint = usable_hint(hint, n);
+  estimate est = use_hint ? estimate_from_hint(S, *hint) : estimate_from_lapack(S);
+
+  // Lower bound: Cholesky of mid - sigma I with sigma a margin below the estimate. The typical
+  // perturbation of a Cholesky is far below the worst case c, so the first margin is c/16 plus the
+  // estimate's own error; on failure it grows.
+  shifted_cholesky_result best;
+  std::vector<double> factor;
+  bool tried_lapack = !use_hint;
+  for (int round = 0; round < 2 && !best.success; ++round) {
+    if (round == 1) {
+      if (tried_lapack) break;
+      est = estimate_from_lapack(S);  // the hint did not lead to a proof: start again from LAPACK
+      tried_lapack = true;
+    }
+    if (!std::isfinite(est.value)) continue;
+    const double c0 = constant_estimate(S, est.value);
+    // c0 scales with the shifted trace; the rounding of the shift itself scales with the entries.
+    double maxdiag = 0;
+    for (std::size_t i = 0; i < n; ++i) maxdiag = std::max(maxdiag, std::fabs(S.mid[i * n + i]));
+    double margin = c0 / 16 + 2 * est.error + 4 * unit_roundoff * (maxdiag + std::fabs(est.value));
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      progress.update("lambda_min: cholesky 53 bits", 0.2 + 0.1 * attempt);
+      const double sigma = est.value - margin;
+      shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma, &factor);
+      if (res.success) {
+        best = res;
+        break;
+      }
+      best.note = res.note;
+      margin = margin * 8 + (attempt >= 2 ? std::fabs(est.value) * 0x1p-20 : 0.0);
+    }
+  }
+  out.estimate = est.value;
+  if (best.success) {
+    out.lower_proved = true;
+    out.lower = exact_mreal(best.t);
+    out.shift = exact_mreal(best.t);
+  } else {
+    append_note(out.note, "lower bound not proved: " + best.note);
+  }
+
+  // Upper bound: Rayleigh quotient of the estimate's vector, and of one inverse-iteration step on it
+  // when a factor is at hand; the smaller bound wins (both are valid).
+  progress.update("lambda_min: rayleigh quotient", 0.8);
+  double up = rayleigh_upper(S, est.vector);
+  out.vector = est.vector;
+  if (best.success) {
+    std::vector<double> x = inverse_iteration_step(factor, n, est.vector);
+    if (!x.empty()) {
+      const double up2 = rayleigh_upper(S, x);
+      if (up2 < up) {
+        up = up2;
+        out.vector = std::move(x);
+      }
+    }
+  }
+  if (up < inf) {
+    out.upper = exact_mreal(up);
+    out.upper_proved = true;
+  } else {
+    append_note(out.note, "upper bound not proved (Rayleigh quotient not finite)");
+  }
+  clamp_psd(out, known_psd);
+  progress.update("lambda_min: done", 1.0);
+  return out;
+}
+
+template <>
+bool prove_lambda_min_greater<dinterval>(const dense_matrix<dinterval>& A, const mreal& t_in,
+                                         std::string* why) {
+  auto fail = [&](const std::string& s) {
+    if (why) *why = s;
+    return false;
+  };
+  if (A.rows != A.cols || A.rows == 0) return fail("matrix empty or not square");
+  const double t = mpfr_get_d(t_in.backend().data(), MPFR_RNDU);  // proving > t_d >= t suffices
+  if (!std::isfinite(t)) return fail("threshold not finite");
+  const symmetric_midrad S = to_midrad(A);
+  if (!S.finite) return fail("matrix has non-finite entries");
+  const double r = offdiag_radius_bound(S);
+  if (!(r < inf)) return fail("radius bound not finite");
+  // The factored matrix has ã_ii <= mid_ii - t - r (+ rounding), so c(Ã) <= constant_estimate.
+  const double base = round_up(t + r);
+  double c0 = constant_estimate(S, base);
+  double maxabs = 0;
+  for (std::size_t i = 0; i < S.n; ++i) maxabs = std::max(maxabs, std::fabs(S.mid[i * S.n + i]));
+  const double slack = round_up(8 * unit_roundoff * round_up(maxabs + std::fabs(base)));
+  const double sigma = round_up(round_up(base + c0) + slack);
+  const shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma);
+  if (!res.success) return fail(res.note);
+  if (!(res.t >= t)) return fail("proved bound fell short of the threshold");
+  return true;
+}
+
+}  // namespace ntk

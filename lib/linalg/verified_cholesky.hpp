@@ -1,0 +1,57 @@
+// The binary64 Cholesky test of NUMERICS.md, "Certifying lambda_min(A) >= t with one floating-point
+// Cholesky" (Rump, BIT 46, 2006; constants of Rump & Jeannerod, SIMAX 35, 2014; the statement of
+// ValidSDP's libvalidsdp/cholesky.v, corollaries 2.4/2.7).
+//
+// Theorem used. Let Ã be a symmetric n x n binary64 matrix with 3(n+1)u < 1 (u = 2^-53). If the
+// round-to-nearest Cholesky recursion
+//     r_jj = sqrt(ã_jj - sum_{k<j} r_kj^2),   r_ij = (ã_ij - sum_{k<i} r_ki r_kj) / r_ii
+// (sums in any order, FMA allowed, a true division) finishes with every pivot r_jj finite and > 0,
+// then every ã_jj > 0 and
+//     lambda_min(Ã) > -c(Ã),   c(Ã) = (n+1)u/(1-(n+1)u) tr(Ã) + 4 eta n (2(n+1) + max_i ã_ii).
+// (In the cited corollaries c is formed from the unshifted matrix A; the proof bounds the backward
+// error of the factored matrix by its own diagonal, so tr(Ã) <= tr(A) may be used, and must be when
+// the shift is negative.) Then for Ã = mid - diag(d) and X in X(S) (midrad.hpp),
+//     lambda_min(X) >= lambda_min(mid) - rho(rad_offdiag) > min_i d_i - c(Ã) - r.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "linalg/midrad.hpp"
+
+namespace ntk {
+
+// True when the calling thread computes in binary64 round to nearest with gradual underflow (no
+// flush-to-zero or denormals-are-zero), the arithmetic the theorem assumes. The BLAS threads are
+// assumed to inherit the default floating-point environment.
+bool binary64_environment_ok();
+
+// c(Ã) above, rounded up, given trace >= tr(Ã) and maxdiag >= max_i ã_ii >= 0. +inf when
+// 3(n+1)u >= 1 or an argument is not finite.
+double rump_constant_binary64(std::size_t n, double trace, double maxdiag);
+
+// In-place round-to-nearest Cholesky a = L L' of the symmetric n x n row-major matrix a: reads the
+// lower triangle, writes L there, leaves the strict upper triangle untouched. Blocked right-looking:
+// the trailing updates are BLAS dsyrk products (they only reorder the sums of the recursion above),
+// the diagonal blocks and panels are the recursion itself with true divisions. Returns true iff
+// every pivot is finite and > 0, i.e. exactly the success condition of the theorem (the caller must
+// also ensure binary64_environment_ok()).
+bool cholesky_rn(double* a, std::size_t n);
+
+struct shifted_cholesky_result {
+  bool success = false;
+  double t = 0;      // on success: lambda_min(X) > t for every X in X(S)
+  double c = 0;      // the constant c(Ã) used
+  double sigma = 0;  // the nominal shift: ã_ii = fl(mid_ii - sigma)
+  std::string note;  // why it failed
+};
+
+// One Cholesky of Ã = mid - sigma I (diagonal rounded to nearest, off-diagonal exact) and, on
+// success, t = min_i (mid_ii - ã_ii) - c(Ã) - r rounded down. r must be >= rho(off-diagonal rad),
+// e.g. offdiag_radius_bound(S). The factor L (row-major lower triangle, upper triangle = mid) is left
+// in *factor when it is not null, also on failure (then partial).
+shifted_cholesky_result shifted_cholesky_test(const symmetric_midrad& S, double r, double sigma,
+                                              std::vector<double>* factor = nullptr);
+
+}  // namespace ntk
