@@ -3,69 +3,129 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kernel/relu_maps.hpp"
 
 namespace ntk {
 namespace {
 
+// The recursion state, packed: entry p(i,j) for i < j (row by row); the diagonal is exact and
+// implicit (ρ = 1, δ = 0, ε = 2, Ġ = 1, K̂ = l). Half the memory of full matrices, contiguous.
 template <class I>
-struct recursion_state {
-  dense_matrix<I> rho, delta, eps, khat, gdot;  // gdot empty unless requested
+struct packed_state {
+  std::size_t n = 0;
+  std::vector<correlation<I>> corr;
+  std::vector<I> khat, gdot;  // gdot only if has_gdot
+  bool has_gdot = false;
+  std::size_t row_start(std::size_t i) const { return i * n - i * (i + 1) / 2; }  // p(i, i+1)
+  std::size_t index(std::size_t i, std::size_t j) const { return row_start(i) + (j - i - 1); }
+};
+
+// Full symmetric matrices of one layer, for a visitor (allocated once, refilled per layer).
+template <class I>
+struct full_view {
+  dense_matrix<I> rho, delta, eps, khat, gdot;
 };
 
 template <class I>
-void mirror(dense_matrix<I>& m) {
-  const std::size_t n = m.rows;
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = i + 1; j < n; ++j) m(j, i) = m(i, j);
+void unpack(const packed_state<I>& s, int l, full_view<I>& v) {
+  using tr = interval_traits<I>;
+  const std::size_t n = s.n;
+  const long nn = static_cast<long>(n);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (long ii = 0; ii < nn; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    v.rho(i, i) = tr::point(1.0);
+    v.delta(i, i) = tr::point(0.0);
+    v.eps(i, i) = tr::point(2.0);
+    v.khat(i, i) = tr::point(static_cast<double>(l));
+    if (s.has_gdot) v.gdot(i, i) = tr::point(1.0);
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const std::size_t p = j > i ? s.index(i, j) : s.index(j, i);
+      v.rho(i, j) = s.corr[p].rho;
+      v.delta(i, j) = s.corr[p].delta;
+      v.eps(i, j) = s.corr[p].eps;
+      v.khat(i, j) = s.khat[p];
+      if (s.has_gdot) v.gdot(i, j) = s.gdot[p];
+    }
+  }
 }
 
+// Runs layers 1..upto; on return the packed state is at layer `upto`.
 template <class I>
-void mirror_all(recursion_state<I>& s) {
-  mirror(s.rho);
-  mirror(s.delta);
-  mirror(s.eps);
-  mirror(s.khat);
-  if (s.gdot.rows) mirror(s.gdot);
-}
-
-// Runs layers 1..upto. On return every matrix of the state is symmetric and at layer `upto`.
-template <class I>
-recursion_state<I> run_recursion(const geometry<I>& g, int upto, bool keep_gdot, progress_sink& progress,
-                                 layer_visitor<I>* visitor) {
+packed_state<I> run_recursion(const geometry<I>& g, int upto, bool keep_gdot, progress_sink& progress,
+                              layer_visitor<I>* visitor) {
   using tr = interval_traits<I>;
   const std::size_t n = g.n;
-  recursion_state<I> s{g.rho, g.delta, g.eps, g.rho, {}};
-  if (keep_gdot) s.gdot = dense_matrix<I>(n, n, tr::point(1.0));
-  if (visitor) visitor->layer(1, s.rho, s.delta, s.eps, nullptr, s.khat);
-  const relu_constants<I> cst;
+  packed_state<I> s;
+  s.n = n;
+  const std::size_t m = n * (n - (n > 0)) / 2;
+  s.corr.resize(m);
+  s.khat.resize(m);
+  s.has_gdot = keep_gdot;
+  if (keep_gdot) s.gdot.assign(m, tr::point(1.0));
   const long nn = static_cast<long>(n);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (long ii = 0; ii < nn; ++ii)
+    for (std::size_t j = static_cast<std::size_t>(ii) + 1; j < n; ++j) {
+      const std::size_t p = s.index(ii, j);
+      s.corr[p] = g.pair(ii, j);
+      s.khat[p] = s.corr[p].rho;
+    }
+  full_view<I> view;
+  if (visitor) {
+    view.rho = view.delta = view.eps = view.khat = dense_matrix<I>(n, n);
+    if (keep_gdot) view.gdot = dense_matrix<I>(n, n);
+    unpack(s, 1, view);
+    visitor->layer(1, view.rho, view.delta, view.eps, nullptr, view.khat);
+  }
+  const relu_constants<I> cst;
   for (int l = 2; l <= upto; ++l) {
     progress.update("layer " + std::to_string(l) + "/" + std::to_string(upto), double(l - 1) / upto);
     const double lmax = static_cast<double>(l);
 #pragma omp parallel for schedule(dynamic, 8)
-    for (long i = 0; i < nn; ++i) {
-      for (std::size_t j = static_cast<std::size_t>(i) + 1; j < n; ++j) {
-        const correlation<I> c{s.rho(i, j), s.delta(i, j), s.eps(i, j)};
-        const relu_image<I> r = relu_map(c, cst);
+    for (long ii = 0; ii < nn; ++ii) {
+      const std::size_t begin = s.row_start(ii), end = begin + (n - ii - 1);
+      for (std::size_t p = begin; p < end; ++p) {
+        const relu_image<I> r = relu_map(s.corr[p], cst);
         // |K̂^(l)| <= l: K^(l) is PSD with diagonal l‖x̃_i‖² (Cauchy–Schwarz).
-        s.khat(i, j) = intersect(r.kappa1.rho + s.khat(i, j) * r.kappa0, -lmax, lmax);
-        s.rho(i, j) = r.kappa1.rho;
-        s.delta(i, j) = r.kappa1.delta;
-        s.eps(i, j) = r.kappa1.eps;
-        if (keep_gdot) s.gdot(i, j) = r.kappa0;
+        s.khat[p] = intersect(r.kappa1.rho + s.khat[p] * r.kappa0, -lmax, lmax);
+        s.corr[p] = r.kappa1;
+        if (keep_gdot) s.gdot[p] = r.kappa0;
       }
-      s.khat(i, i) = tr::point(lmax);
     }
     if (visitor) {
-      mirror_all(s);
-      visitor->layer(l, s.rho, s.delta, s.eps, keep_gdot ? &s.gdot : nullptr, s.khat);
+      unpack(s, l, view);
+      visitor->layer(l, view.rho, view.delta, view.eps, keep_gdot ? &view.gdot : nullptr, view.khat);
     }
   }
-  if (!visitor) mirror_all(s);
   progress.update("layer " + std::to_string(upto) + "/" + std::to_string(upto), 1.0);
   return s;
+}
+
+// The full-scale symmetric matrix with off-diagonal entries pair_scale(g,i,j)·packed[p(i,j)] and
+// diagonal sqnorm[i]·diag (diag = l for K, 1 for G); for Gdot (scale = false) the packed values
+// themselves with diagonal 1.
+template <class I>
+dense_matrix<I> assemble(const packed_state<I>& s, const std::vector<I>& packed, const geometry<I>& g,
+                         double diag, bool scale) {
+  using tr = interval_traits<I>;
+  const std::size_t n = s.n;
+  dense_matrix<I> m(n, n);
+  const long nn = static_cast<long>(n);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (long ii = 0; ii < nn; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    m(i, i) = scale ? I(g.sqnorm[i] * tr::point(diag)) : tr::point(diag);
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const I& x = packed[j > i ? s.index(i, j) : s.index(j, i)];
+      m(i, j) = scale ? I(pair_scale(g, i, j) * x) : x;
+    }
+  }
+  return m;
 }
 
 void check_depth(int depth, int layer) {
@@ -75,16 +135,6 @@ void check_depth(int depth, int layer) {
   if (layer < 1 || layer > depth)
     throw std::invalid_argument("layer must be between 1 and the depth " + std::to_string(depth) + ", got " +
                                 std::to_string(layer));
-}
-
-// m(i,j) <- pair_scale(g,i,j) * m(i,j), in place; the diagonal becomes sqnorm[i] * diag.
-template <class I>
-void scale_full(dense_matrix<I>& m, const geometry<I>& g) {
-  const std::size_t n = g.n;
-  const long nn = static_cast<long>(n);
-#pragma omp parallel for schedule(dynamic, 16)
-  for (long i = 0; i < nn; ++i)
-    for (std::size_t j = 0; j < n; ++j) m(i, j) = pair_scale(g, i, j) * m(i, j);
 }
 
 }  // namespace
@@ -100,9 +150,8 @@ const char* kernel_which_name(kernel_which w) {
 template <class I>
 dense_matrix<I> ntk_compute(const geometry<I>& g, int depth, progress_sink& progress, layer_visitor<I>* visitor) {
   check_depth(depth, depth);
-  recursion_state<I> s = run_recursion(g, depth, visitor && visitor->wants_gdot(), progress, visitor);
-  scale_full(s.khat, g);
-  return std::move(s.khat);
+  const packed_state<I> s = run_recursion(g, depth, visitor && visitor->wants_gdot(), progress, visitor);
+  return assemble(s, s.khat, g, static_cast<double>(depth), true);
 }
 
 template <class I>
@@ -111,11 +160,15 @@ dense_matrix<I> kernel_matrix(const geometry<I>& g, int depth, kernel_which whic
   check_depth(depth, layer);
   if (which == kernel_which::Gdot && layer < 2)
     throw std::invalid_argument("Gdot is defined for layers 2 and up (it multiplies K^(l-1) in K^(l))");
-  recursion_state<I> s = run_recursion<I>(g, layer, which == kernel_which::Gdot, progress, nullptr);
+  const packed_state<I> s = run_recursion<I>(g, layer, which == kernel_which::Gdot, progress, nullptr);
   switch (which) {
-    case kernel_which::Gdot: return std::move(s.gdot);
-    case kernel_which::G: scale_full(s.rho, g); return std::move(s.rho);
-    default: scale_full(s.khat, g); return std::move(s.khat);
+    case kernel_which::Gdot: return assemble(s, s.gdot, g, 1.0, false);
+    case kernel_which::G: {
+      std::vector<I> rho(s.corr.size());
+      for (std::size_t p = 0; p < rho.size(); ++p) rho[p] = s.corr[p].rho;
+      return assemble(s, rho, g, 1.0, true);
+    }
+    default: return assemble(s, s.khat, g, static_cast<double>(layer), true);
   }
 }
 

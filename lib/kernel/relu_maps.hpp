@@ -26,8 +26,8 @@ namespace ntk {
 // Constants shared by all entries of one computation (π costs an MPFR call in the precise tier).
 template <class I>
 struct relu_constants {
-  I pi;
-  relu_constants() : pi(interval_traits<I>::pi()) {}
+  I pi, inv_pi;  // contain π and 1/π (multiplying is cheaper than dividing)
+  relu_constants() : pi(interval_traits<I>::pi()), inv_pi(interval_traits<I>::point(1.0) / pi) {}
 };
 
 // κ₁ (in the three-way form) and κ₀ of one correlation.
@@ -53,8 +53,13 @@ point_values<I> at_delta(const I& t, const relu_constants<I>& c) {
   if (kernel_detail::is_zero_point(t))  // ρ = 1 exactly: keep it exact
     return {tr::point(1.0), tr::point(0.0), tr::point(2.0), tr::point(1.0)};
   const I theta = 2.0 * asin(sqrt_nonneg(t * 0.5));
-  const I om = intersect(t - kernel_detail::g_sin_minus_t_cos(theta) / c.pi, 0.0, 1.0);
-  return {1.0 - om, om, 2.0 - om, 1.0 - theta / c.pi};
+  // g(θ) = sin θ - θ cos θ with sin θ = √(t(2-t)), cos θ = 1 - t at this exact t. For t >= 1/8
+  // (θ >= 0.5) the direct form loses under 5 bits to cancellation, and its error enters 1 - κ₁
+  // damped by g/(πt) <= θ/5, so it is about as accurate as the series and several times cheaper.
+  const I g = upper_d(t) >= 0x1p-3 ? intersect(sqrt_nonneg(t * (2.0 - t)) - theta * (1.0 - t), 0.0, 4.0)
+                                   : kernel_detail::g_sin_minus_t_cos(theta);
+  const I om = intersect(t - g * c.inv_pi, 0.0, 1.0);
+  return {1.0 - om, om, 2.0 - om, 1.0 - theta * c.inv_pi};
 }
 
 // At ρ = t - 1 for an exact t in [0, 1/2] (see at_delta).
@@ -64,8 +69,8 @@ point_values<I> at_eps(const I& t, const relu_constants<I>& c) {
   if (kernel_detail::is_zero_point(t))  // ρ = -1 exactly
     return {tr::point(0.0), tr::point(1.0), tr::point(1.0), tr::point(0.0)};
   const I phi = 2.0 * asin(sqrt_nonneg(t * 0.5));
-  const I k1 = intersect(kernel_detail::g_sin_minus_t_cos(phi) / c.pi, 0.0, 1.0);
-  return {k1, 1.0 - k1, 1.0 + k1, phi / c.pi};
+  const I k1 = intersect(kernel_detail::g_sin_minus_t_cos(phi) * c.inv_pi, 0.0, 1.0);
+  return {k1, 1.0 - k1, 1.0 + k1, phi * c.inv_pi};
 }
 
 // At an exact ρ = r with |r| <= 1/2 or so (any r in [-1, 1] is correct, only less accurate).
@@ -73,8 +78,8 @@ template <class I>
 point_values<I> at_rho(const I& r, const relu_constants<I>& c) {
   const I theta = acos(r);
   const I sin_theta = sqrt_nonneg((1.0 - r) * (1.0 + r));
-  const I k1 = intersect((sin_theta + (c.pi - theta) * r) / c.pi, 0.0, 1.0);
-  return {k1, 1.0 - k1, 1.0 + k1, 1.0 - theta / c.pi};
+  const I k1 = intersect((sin_theta + (c.pi - theta) * r) * c.inv_pi, 0.0, 1.0);
+  return {k1, 1.0 - k1, 1.0 + k1, 1.0 - theta * c.inv_pi};
 }
 
 // The values at the smallest (lower = true) or largest ρ the triple allows, each in its exact

@@ -46,4 +46,40 @@ I g_sin_minus_t_cos(const I& theta) {
   return intersect(th * t2 / 3.0 * B, 0.0, 4.0);
 }
 
+// The same for the double tier, with the same recurrence written on endpoints: every quantity is
+// nonnegative (t² >= 0, 0 < B_k <= 1 because t²/(2k(2k+3)) <= 9/10), so each product and
+// difference has its bounds at known endpoints; every operation is rounded outward. This overload
+// is preferred over the template and is several times faster than generic interval operations.
+inline dinterval g_sin_minus_t_cos(const dinterval& theta) {
+  struct reciprocals {
+    double lo[128], hi[128];  // enclosure of 1/(2k(2k+3))
+    reciprocals() {
+      lo[0] = hi[0] = 0;
+      for (int j = 1; j < 128; ++j) {
+        const double q = 1.0 / (2.0 * j * (2.0 * j + 3.0));  // correctly rounded
+        lo[j] = round_down(q);
+        hi[j] = round_up(q);
+      }
+    }
+  };
+  static const reciprocals inv;
+  if (theta.hi > 3.0) return {0.0, 4.0};
+  const double tl = std::max(theta.lo, 0.0), th = std::max(theta.hi, 0.0);
+  if (th == 0) return dinterval(0.0);
+  const double t2l = std::max(0.0, round_down(tl * tl)), t2h = round_up(th * th);
+  int N = 1;
+  for (double rel = t2h * inv.hi[1]; N < 127 && rel >= 0x1p-56; ++N) rel *= t2h * inv.hi[N + 1];
+  double bl = round_down(1.0 - round_up(t2h * inv.hi[N])), bh = 1.0;
+  for (int k = N - 1; k >= 1; --k) {
+    const double rl = std::max(0.0, round_down(t2l * inv.lo[k])), rh = round_up(t2h * inv.hi[k]);
+    const double nl = round_down(1.0 - round_up(rh * bh));
+    const double nh = std::min(1.0, round_up(1.0 - round_down(rl * bl)));
+    bl = nl;
+    bh = nh;
+  }
+  // (t³/3) B_1
+  const double cl = std::max(0.0, round_down(round_down(tl * t2l) / 3.0)), ch = round_up(round_up(th * t2h) / 3.0);
+  return {std::max(0.0, round_down(cl * bl)), std::min(4.0, round_up(ch * bh))};
+}
+
 }  // namespace ntk::kernel_detail

@@ -1,0 +1,114 @@
+// Shared helpers of the kernel tests: data generators and containment checks against the reference.
+#pragma once
+
+#include <mpfi.h>
+#include <mpfr.h>
+
+#include <cmath>
+#include <cstddef>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "interval/interval.hpp"
+#include "reference.hpp"
+
+namespace kernel_test {
+
+// The reference ball must be narrow: below 2^-400 relative (or absolute near 0), else the test
+// itself is not precise enough and the check fails.
+inline bool narrow(const ball& r) {
+  mpfr_t w;
+  mpfr_init2(w, 64);
+  mpfi_diam(w, r.get());  // relative, or absolute when the ball contains 0
+  const bool ok = mpfr_cmp_d(w, 0x1p-400) <= 0;
+  mpfr_clear(w);
+  return ok;
+}
+
+// True iff x meets the reference ball and the ball is narrow: then x misses the exact value by
+// at most the ball's width (2^-400 relative), far below any width x can have.
+inline bool contains_ref(const ntk::dinterval& x, const ball& r) {
+  return narrow(r) && mpfr_cmp_d(&r.get()->left, x.hi) <= 0 && mpfr_cmp_d(&r.get()->right, x.lo) >= 0;
+}
+inline bool contains_ref(const ntk::minterval& x, const ball& r) {
+  return narrow(r) && mpfr_cmp(&r.get()->left, &ntk::mpfi_of(x)->right) <= 0 &&
+         mpfr_cmp(&r.get()->right, &ntk::mpfi_of(x)->left) >= 0;
+}
+
+// The reference's own width, as a double rounded up.
+inline double ref_width(const ball& r) {
+  mpfr_t w;
+  mpfr_init2(w, 64);
+  mpfi_diam_abs(w, r.get());
+  const double d = mpfr_get_d(w, MPFR_RNDU);
+  mpfr_clear(w);
+  return d;
+}
+
+// Midpoint of the reference as a double.
+inline double ref_mid(const ball& r) {
+  mpfr_t m;
+  mpfr_init2(m, ref_bits);
+  mpfi_mid(m, r.get());
+  const double d = mpfr_get_d(m, MPFR_RNDN);
+  mpfr_clear(m);
+  return d;
+}
+
+// Width of x (for minterval computed exactly, then rounded up to a double).
+inline double width(const ntk::dinterval& x) { return x.hi - x.lo; }
+inline double width(const ntk::minterval& x) {
+  mpfr_t w;
+  mpfr_init2(w, 64);
+  mpfi_diam_abs(w, ntk::mpfi_of(x));
+  const double d = mpfr_get_d(w, MPFR_RNDU);
+  mpfr_clear(w);
+  return d;
+}
+
+inline ntk::dataset make_dataset(std::size_t n, std::size_t d, std::vector<double> x, double num = 1,
+                                 double den = 1) {
+  ntk::dataset ds;
+  ds.source = "test";
+  ds.n = n;
+  ds.d = d;
+  ds.x = std::move(x);
+  ds.scale_num = num;
+  ds.scale_den = den;
+  return ds;
+}
+
+// n x d standard normal values.
+inline ntk::dataset gaussian(std::mt19937_64& rng, std::size_t n, std::size_t d) {
+  std::normal_distribution<double> g;
+  std::vector<double> x(n * d);
+  for (double& v : x) v = g(rng);
+  return make_dataset(n, d, x);
+}
+
+// Integers 0..255 with scale 1/255 (pixels).
+inline ntk::dataset pixels(std::mt19937_64& rng, std::size_t n, std::size_t d) {
+  std::uniform_int_distribution<int> u(0, 255);
+  std::vector<double> x(n * d);
+  for (double& v : x) v = u(rng);
+  return make_dataset(n, d, x, 1, 255);
+}
+
+// Replaces row `dst` by sign * row `src` + t ‖row src‖ v for a random unit v.
+inline void perturb_copy(ntk::dataset& ds, std::mt19937_64& rng, std::size_t src, std::size_t dst, double sign,
+                         double t) {
+  std::normal_distribution<double> g;
+  std::vector<double> v(ds.d);
+  double vn = 0, xn = 0;
+  for (std::size_t k = 0; k < ds.d; ++k) {
+    v[k] = g(rng);
+    vn += v[k] * v[k];
+    xn += ds.x[src * ds.d + k] * ds.x[src * ds.d + k];
+  }
+  const double f = t * std::sqrt(xn / vn);
+  for (std::size_t k = 0; k < ds.d; ++k) ds.x[dst * ds.d + k] = sign * ds.x[src * ds.d + k] + f * v[k];
+}
+
+}  // namespace kernel_test
