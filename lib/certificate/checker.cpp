@@ -396,8 +396,9 @@ void radius_norm(mpfr_t r, const mid_rad& m, std::size_t n) {
 
 struct pd_outcome {
   bool proved = false;
-  std::string detail;  // what was shown, or where it failed
+  std::string detail;   // what was shown, or where it failed
   qrat rounding_shift;  // floating test: the shift c covering rounding errors (W units)
+  pd_outcome(bool p, std::string d) : proved(p), detail(std::move(d)) {}
 };
 
 // Proves M − (t + r)I ≻ 0 exactly: M rounded to integers on the grid 2^−F, the shift rounded up
@@ -516,7 +517,7 @@ pd_outcome floating_cholesky(const mid_rad& m, std::size_t n, const mpq_t t, con
   }
   if (bad_flags || mpfr_underflow_p() || mpfr_overflow_p() || mpfr_nanflag_p())
     return {false, "verified Cholesky: MPFR reported underflow, overflow or NaN"};
-  pd_outcome ok{true, "verified Cholesky in MPFR at " + std::to_string(q) + " bits (Rump's criterion)", {}};
+  pd_outcome ok(true, "verified Cholesky in MPFR at " + std::to_string(q) + " bits (Rump's criterion)");
   mpfr_get_q(ok.rounding_shift.v, c.v);
   return ok;
 }
@@ -730,8 +731,12 @@ check_result check_certificate(const certificate& c, const check_options& option
                                : floating_cholesky(m, n, tl.v, r.v, static_cast<mpfr_prec_t>(q));
       if (o.proved) {
         lower_done = true;
-        res.lower_proof = o.detail + ", kernel enclosed at " + std::to_string(q) + " bits (radius norm <= " +
-                          std::to_string(mpfr_get_d(r.v, MPFR_RNDU)) + ")";
+        qrat rq;
+        mpfr_get_q(rq.v, r.v);
+        res.lower_proof = o.detail + ", kernel enclosed at " + std::to_string(q) + " bits; shift lower + " +
+                          claim_units(rq.v, sigma.v, MPFR_RNDU, 3) + " (radius norm)";
+        if (mpq_sgn(o.rounding_shift.v) > 0)
+          res.lower_proof += " + " + claim_units(o.rounding_shift.v, sigma.v, MPFR_RNDU, 3) + " (rounding errors)";
       } else {
         lower_fail = "the claimed lower bound " + c.claim.lower + " is not proved: " + o.detail + " for the shift lower + ‖radius‖ at " +
                      std::to_string(q) + " bits";
