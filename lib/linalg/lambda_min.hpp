@@ -65,6 +65,26 @@ lambda_min_bounds lambda_min_enclose(const dense_matrix<I>& A, bool known_psd,
 template <class I>
 bool prove_lambda_min_greater(const dense_matrix<I>& A, const mreal& t, std::string* why = nullptr);
 
+// The one-Cholesky test at a caller's shift (lambda_min_enclose chooses the shift itself).
+// Factors Ã = mid - sigma I, where mid is the midpoint of A read as a symmetric matrix with the
+// diagonal at its lower endpoints (binary64 for dinterval, with sigma first rounded to nearest
+// binary64; working_precision_bits() for minterval) and ã_ii = fl(mid_ii - sigma) rounded to
+// nearest. On success, t = min_i (mid_ii - ã_ii) - c(Ã) - r rounded down, with c(Ã) the constant
+// of verified_cholesky.hpp at u = 2^-p and r >= rho(off-diagonal radius); then lambda_min(X) > t
+// for every symmetric X with X_ij in A(i,j) ∩ A(j,i).
+struct shifted_cholesky_outcome {
+  bool success = false;
+  mreal t;           // valid when success
+  std::string note;  // why it failed
+};
+template <class I>
+shifted_cholesky_outcome shifted_cholesky_bound(const dense_matrix<I>& A, const mreal& sigma);
+
+template <>
+shifted_cholesky_outcome shifted_cholesky_bound<dinterval>(const dense_matrix<dinterval>&, const mreal&);
+template <>
+shifted_cholesky_outcome shifted_cholesky_bound<minterval>(const dense_matrix<minterval>&, const mreal&);
+
 template <>
 lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>&, bool,
                                                 const lambda_min_hint*, progress_sink&);

@@ -204,6 +204,23 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
 }
 
 template <>
+shifted_cholesky_outcome shifted_cholesky_bound<dinterval>(const dense_matrix<dinterval>& A,
+                                                           const mreal& sigma) {
+  shifted_cholesky_outcome out;
+  if (A.rows != A.cols || A.rows == 0) {
+    out.note = "matrix empty or not square";
+    return out;
+  }
+  const symmetric_midrad S = to_midrad(A);
+  const shifted_cholesky_result res =
+      shifted_cholesky_test(S, offdiag_radius_bound(S), mpfr_get_d(sigma.backend().data(), MPFR_RNDN));
+  out.success = res.success;
+  out.note = res.note;
+  if (res.success) out.t = exact_mreal(res.t);
+  return out;
+}
+
+template <>
 bool prove_lambda_min_greater<dinterval>(const dense_matrix<dinterval>& A, const mreal& t_in,
                                          std::string* why) {
   auto fail = [&](const std::string& s) {

@@ -547,6 +547,32 @@ lambda_min_bounds lambda_min_enclose<minterval>(const dense_matrix<minterval>& A
 }
 
 template <>
+shifted_cholesky_outcome shifted_cholesky_bound<minterval>(const dense_matrix<minterval>& A,
+                                                           const mreal& sigma) {
+  shifted_cholesky_outcome out;
+  if (A.rows != A.cols || A.rows == 0) {
+    out.note = "matrix empty or not square";
+    return out;
+  }
+  const std::size_t n = A.rows;
+  const mpfr_prec_t p = static_cast<mpfr_prec_t>(working_precision_bits());
+  const mp_enclosure E = make_enclosure(A, p);
+  if (!E.d.finite) {
+    out.note = "matrix has non-finite entries";
+    return out;
+  }
+  mp_array work(n * (n + 1) / 2, p);
+  mp_scalar t(p);
+  null_progress quiet;
+  const mp_test_result res =
+      shifted_test_mp(E, offdiag_radius_bound(E.d), sigma.backend().data(), work, t, quiet);
+  out.success = res.success;
+  out.note = res.note;
+  if (res.success) out.t = mreal_from(t, p, MPFR_RNDD);
+  return out;
+}
+
+template <>
 bool prove_lambda_min_greater<minterval>(const dense_matrix<minterval>& A, const mreal& t_in,
                                          std::string* why) {
   auto fail = [&](const std::string& s) {

@@ -11,6 +11,7 @@
 
 #include "../common/jacobi.hpp"
 #include "../common/random_matrices.hpp"
+#include "linalg/float_eig.hpp"
 #include "linalg/lambda_min.hpp"
 #include "linalg/midrad.hpp"
 #include "linalg/verified_cholesky.hpp"
@@ -214,6 +215,41 @@ BOOST_AUTO_TEST_CASE(threshold_soundness_scan) {
   }
   BOOST_TEST(proved > 0);
   BOOST_TEST(refused > 0);
+}
+
+// White-box: the proved t never exceeds min(mid_ii - ã_ii) - c(Ã) recomputed independently (a
+// missing or too small constant would not show in black-box tests: the actual rounding errors of
+// a Cholesky are far below the worst case).
+BOOST_AUTO_TEST_CASE(shifted_bound_subtracts_the_constant) {
+  std::mt19937_64 gen(16);
+  int successes = 0;
+  for (std::size_t n : {1u, 3u, 20u, 70u}) {
+    for (double lmin : {1e-8, 0.5, -3.0}) {
+      std::vector<double> lams = geometric_spectrum(n, 1.0, 100.0);
+      lams[0] = lmin;
+      const std::vector<double> m = symmetric_with_spectrum(lams, gen);
+      const auto a = dinterval_matrix(m, std::vector<double>(n * n, 0.0), n);
+      const double lam = float_eig_smallest(m, n, nullptr);
+      const double c = c_theory(m, n, 53) + std::fabs(lam) * 1e-15;
+      for (double k : {-4.0, -1.0, -0.25, 0.0}) {
+        const double sigma = lam + k * c;
+        const shifted_cholesky_outcome out = shifted_cholesky_bound(a, mreal(sigma));
+        if (!out.success) continue;
+        ++successes;
+        std::vector<ref_real> md(n), sd(n);
+        std::vector<mpfr_srcptr> mdp(n), sdp(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          md[i] = ref_value(ref_real(m[i * n + i]).backend().data(), 53);
+          sd[i] = ref_value(ref_real(m[i * n + i] - sigma).backend().data(), 53);  // fl(mid - sigma)
+          mdp[i] = md[i].backend().data();
+          sdp[i] = sd[i].backend().data();
+        }
+        const ref_real bound = constant_checked_bound(mdp, sdp, 53);
+        BOOST_TEST(mpfr_cmp(mp(out.t), bound.backend().data()) <= 0, "n=" << n << " k=" << k);
+      }
+    }
+  }
+  BOOST_TEST(successes >= 12);
 }
 
 // Cholesky test on an environment it must refuse: FE_UPWARD rounding.

@@ -228,4 +228,44 @@ BOOST_AUTO_TEST_CASE(threshold_soundness_mpfr) {
   BOOST_TEST(proved >= 2);
 }
 
+// White-box, as in test_cholesky.cpp: the MPFR test subtracts the constant at u = 2^-p.
+BOOST_AUTO_TEST_CASE(shifted_bound_subtracts_the_constant_mpfr) {
+  std::mt19937_64 gen(206);
+  int successes = 0;
+  for (long want : {128L, 200L}) {
+    precision_guard guard(want);
+    const long bits = guard.bits;
+    for (std::size_t n : {1u, 6u, 25u}) {
+      std::vector<double> lams = geometric_spectrum(n, 1.0, 50.0);
+      lams[0] = 1e-25;
+      const std::vector<double> m = symmetric_with_spectrum(lams, gen);
+      const auto a = minterval_matrix(m, std::vector<double>(n * n, 0.0), n);
+      const reference_spectrum ref = jacobi_eigenvalues(m, n, 2 * bits);
+      const double c = c_theory(m, n, bits);
+      for (double k : {-4.0, -1.0, -0.25, 0.0}) {
+        mreal sigma;
+        mpfr_set_prec(sigma.backend().data(), 2 * bits);
+        mpfr_set(sigma.backend().data(), ref.values[0].backend().data(), MPFR_RNDN);
+        mpfr_add_d(sigma.backend().data(), sigma.backend().data(), k * c, MPFR_RNDN);
+        const shifted_cholesky_outcome out = shifted_cholesky_bound(a, sigma);
+        if (!out.success) continue;
+        ++successes;
+        std::vector<ref_real> md(n), sd(n);
+        std::vector<mpfr_srcptr> mdp(n), sdp(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          mpfr_set_prec(md[i].backend().data(), 53);
+          mpfr_set_d(md[i].backend().data(), m[i * n + i], MPFR_RNDN);
+          mpfr_set_prec(sd[i].backend().data(), bits);
+          mpfr_sub(sd[i].backend().data(), md[i].backend().data(), sigma.backend().data(), MPFR_RNDN);
+          mdp[i] = md[i].backend().data();
+          sdp[i] = sd[i].backend().data();
+        }
+        const ref_real bound = constant_checked_bound(mdp, sdp, bits);
+        BOOST_TEST(mpfr_cmp(mp(out.t), bound.backend().data()) <= 0, "bits=" << bits << " n=" << n << " k=" << k);
+      }
+    }
+  }
+  BOOST_TEST(successes >= 8);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -52,4 +52,38 @@ inline double r_theory(const std::vector<double>& rad, std::size_t n) {
   return static_cast<double>(n + 1) * mx;
 }
 
+// For a point matrix with diagonal mid_ii and a factored diagonal ã_ii (both exact MPFR values):
+// min_i (mid_ii - ã_ii) - c, c = (n+1)u/(1-(n+1)u) sum ã_ii + 4 eta n (2(n+1) + max ã_ii),
+// u = 2^-bits, eta = 2^-1074, evaluated at 4000 bits (rounding errors far below anything tested).
+// The Cholesky test may never claim more than this (it also subtracts r >= 0).
+inline ref_real constant_checked_bound(const std::vector<mpfr_srcptr>& mid_diag,
+                                       const std::vector<mpfr_srcptr>& shifted_diag, long bits) {
+  const std::size_t n = mid_diag.size();
+  mpfr_t u, g, tr, mx, d, mn;
+  mpfr_inits2(4000, u, g, tr, mx, d, mn, static_cast<mpfr_ptr>(nullptr));
+  mpfr_set_ui(u, n + 1, MPFR_RNDN);
+  mpfr_mul_2si(u, u, -bits, MPFR_RNDN);  // (n+1)u
+  mpfr_ui_sub(g, 1, u, MPFR_RNDN);
+  mpfr_div(g, u, g, MPFR_RNDN);
+  mpfr_set_zero(tr, 1);
+  mpfr_set_zero(mx, 1);
+  mpfr_set_inf(mn, 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    mpfr_add(tr, tr, shifted_diag[i], MPFR_RNDN);
+    mpfr_max(mx, mx, shifted_diag[i], MPFR_RNDN);
+    mpfr_sub(d, mid_diag[i], shifted_diag[i], MPFR_RNDN);
+    mpfr_min(mn, mn, d, MPFR_RNDN);
+  }
+  mpfr_mul(g, g, tr, MPFR_RNDN);
+  mpfr_set_ui(d, 2 * (n + 1), MPFR_RNDN);
+  mpfr_add(d, d, mx, MPFR_RNDN);
+  mpfr_mul_ui(d, d, n, MPFR_RNDN);
+  mpfr_mul_2si(d, d, -1072, MPFR_RNDN);
+  mpfr_add(g, g, d, MPFR_RNDN);
+  mpfr_sub(mn, mn, g, MPFR_RNDN);
+  ref_real out = ref_value(mn, 4000);
+  mpfr_clears(u, g, tr, mx, d, mn, static_cast<mpfr_ptr>(nullptr));
+  return out;
+}
+
 }  // namespace ntk_test
