@@ -439,7 +439,7 @@ void refine_pair(correlation<I>& r, const double* xi, const double* xj, const I*
 }
 
 // Gram enclosure, double tier: BLAS on the midpoints of y plus an a-priori bound.
-//   |fl(ỹ_iᵀỹ_j) - ỹ_iᵀỹ_j| <= γ_d ‖ỹ_i‖‖ỹ_j‖ + d·2^-1074   (any order, FMA or not)
+//   |fl(ỹ_iᵀỹ_j) - ỹ_iᵀỹ_j| <= γ_{d+8} ‖ỹ_i‖‖ỹ_j‖ + 2d·2^-1074   (any order, FMA or not)
 //   |ỹ_iᵀỹ_j - y_iᵀy_j| <= ‖ỹ_i‖‖r_j‖ + ‖r_i‖‖ỹ_j‖ + ‖r_i‖‖r_j‖   (r = componentwise radius)
 void gram_enclosure(dense_matrix<dinterval>& c, const std::vector<dinterval>& y, std::size_t n, std::size_t d) {
   std::vector<double> mid(n * d), nrm(n), rnrm(n);
@@ -448,8 +448,9 @@ void gram_enclosure(dense_matrix<dinterval>& c, const std::vector<dinterval>& y,
     mid[t] = 0.5 * y[t].lo + 0.5 * y[t].hi;
     rad[t] = round_up(std::max(round_up(y[t].hi - mid[t]), round_up(mid[t] - y[t].lo)));
   }
-  const double gam = round_up(round_up((static_cast<double>(d) + 2) * unit_roundoff) /
-                              round_down(1.0 - (static_cast<double>(d) + 2) * unit_roundoff));
+  // γ_{d+8}: d - 1 additions per entry plus a few for blocked accumulation into C, with margin.
+  const double gam = round_up(round_up((static_cast<double>(d) + 8) * unit_roundoff) /
+                              round_down(1.0 - (static_cast<double>(d) + 8) * unit_roundoff));
   const double grow = round_up(1.0 + round_up(2.0 * gam));
   for (std::size_t i = 0; i < n; ++i) {
     double s = 0, q = 0;
@@ -457,7 +458,7 @@ void gram_enclosure(dense_matrix<dinterval>& c, const std::vector<dinterval>& y,
       s += mid[i * d + k] * mid[i * d + k];
       q += rad[i * d + k] * rad[i * d + k];
     }
-    // Sums of nonnegative terms: true value <= fl/(1 - γ_d) <= fl·(1 + 2γ_{d+2}) (plus underflow).
+    // Sums of nonnegative terms: true value <= fl/(1 - γ_d) <= fl·(1 + 2γ_{d+8}) (plus underflow).
     nrm[i] = round_up(std::sqrt(round_up(round_up(s * grow) + d * 0x1p-1074)));
     rnrm[i] = round_up(std::sqrt(round_up(round_up(q * grow) + d * 0x1p-1074)));
   }

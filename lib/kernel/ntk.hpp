@@ -40,8 +40,9 @@ class layer_visitor {
 // Returns K^(depth) at full scale: entry (i,j) contains K^(L)_ij of the exactly preprocessed rows.
 // Symmetric (computed for i <= j and mirrored); diagonal = L·sqnorm[i] (exact up to the enclosure
 // of ‖x̃_i‖²). Requires 1 <= depth <= ntk_max_depth (else std::invalid_argument); n = 0 and n = 1
-// work. Reports progress as "layer l/L". OpenMP over rows. Memory: four n x n matrices of I
-// (five with a visitor that wants Ġ) besides the geometry.
+// work. Reports progress as "layer l/L". OpenMP over rows. Memory besides the geometry: the
+// recursion state packed over i < j (four I per pair, five when Ġ is kept) and the result; a
+// visitor adds five n x n matrices, refilled per layer.
 template <class I>
 dense_matrix<I> ntk_compute(const geometry<I>& g, int depth, progress_sink& progress,
                             layer_visitor<I>* visitor = nullptr);

@@ -219,4 +219,14 @@ BOOST_AUTO_TEST_CASE(random_containment_mpfi) {
   run_all<minterval>(std::ldexp(1.0, -static_cast<int>(p)), "mpfi-160", 64, 64);
 }
 
+// The near cases once more at 512 bits: nothing in the precise tier may fall back to double.
+BOOST_AUTO_TEST_CASE(near_cases_mpfi_512) {
+  const long p = set_working_precision_bits(512);
+  const double unit = std::ldexp(1.0, -static_cast<int>(p));
+  widths w;
+  for (const test_case& c : near_cases()) check_case<minterval>(c, w);
+  BOOST_TEST_MESSAGE("mpfi-512 near cases: max width(K)/(‖x_i‖‖x_j‖L) = " << w.k_rel / unit << " units");
+  BOOST_TEST(w.k_rel <= 64 * unit);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
