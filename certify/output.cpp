@@ -1,1 +1,96 @@
-// Shared output helpers (atomic file writing, progress display): filled in with cmd_ntk.
+#include "output.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+#include "certificate/io.hpp"
+#include "data/load.hpp"
+#include "interval/decimal.hpp"
+
+namespace certify {
+
+ntk::dataset load_data(const parsed_args& args, ntk::preprocessing& prep) {
+  const std::string spec = args.get("data", NTKCERT_DEFAULT_DATA);
+  const long offset = args.get_long("offset", 0, 0, 1L << 40);
+  std::optional<std::size_t> limit;
+  if (args.has("limit")) limit = static_cast<std::size_t>(args.get_long("limit", 0, 1, 1L << 40));
+  prep.center = args.has("center");
+  const std::string norm = args.get("normalize", "none");
+  if (norm == "none") prep.normalize = ntk::normalization::none;
+  else if (norm == "sphere") prep.normalize = ntk::normalization::sphere;
+  else if (norm == "unit") prep.normalize = ntk::normalization::unit;
+  else throw usage_error("--normalize takes none, sphere or unit, not '" + norm + "'");
+  return ntk::dataset_load(spec, static_cast<std::size_t>(offset), limit);
+}
+
+namespace {
+int digits_of(const ntk::mreal& v) {
+  return ntk::decimal_digits_for_bits(static_cast<long>(mpfr_get_prec(v.backend().data())));
+}
+}  // namespace
+
+ntk::json::value bound_json(const ntk::mreal& lower, const ntk::mreal& upper) {
+  ntk::json::value b = ntk::json::value::object();
+  b["lower"] = ntk::decimal_string(lower.backend().data(), ntk::outward::down, digits_of(lower));
+  b["upper"] = ntk::decimal_string(upper.backend().data(), ntk::outward::up, digits_of(upper));
+  return b;
+}
+
+std::string bound_text(const ntk::mreal& lower, const ntk::mreal& upper, int digits) {
+  return "[" + ntk::decimal_string(lower.backend().data(), ntk::outward::down, digits) + ", " +
+         ntk::decimal_string(upper.backend().data(), ntk::outward::up, digits) + "]";
+}
+
+ntk::json::value data_json(const ntk::dataset& x, const ntk::preprocessing& prep) {
+  ntk::json::value d = ntk::json::value::object();
+  d["source"] = x.source;
+  d["sha256"] = x.sha256;
+  d["offset"] = static_cast<unsigned long>(x.first_row);
+  d["n"] = static_cast<unsigned long>(x.n);
+  d["d"] = static_cast<unsigned long>(x.d);
+  d["center"] = prep.center;
+  d["normalize"] = std::string(ntk::normalization_name(prep.normalize));
+  return d;
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::cout << text;
+    if (text.empty() || text.back() != '\n') std::cout << '\n';
+    std::cout.flush();
+    return;
+  }
+  ntk::write_file_atomic(path, text.back() == '\n' ? text : text + "\n");
+}
+
+terminal_progress::terminal_progress(bool enabled)
+    : enabled_(enabled && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+terminal_progress::~terminal_progress() { finish(); }
+
+void terminal_progress::update(std::string_view stage, double fraction) {
+  if (!enabled_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - start_ < std::chrono::seconds(2)) return;
+  if (shown_ && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  shown_ = true;
+  const double secs = std::chrono::duration<double>(now - start_).count();
+  const int pct = static_cast<int>(fraction * 100.0 + 0.5);
+  std::fprintf(stderr, "\r\033[K%.*s %3d%%  %.0fs", static_cast<int>(stage.size()), stage.data(),
+               pct < 0 ? 0 : (pct > 100 ? 100 : pct), secs);
+  std::fflush(stderr);
+}
+
+void terminal_progress::finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shown_) {
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    shown_ = false;
+  }
+}
+
+}  // namespace certify

@@ -1,0 +1,45 @@
+// What every command shares for input and output: data options, JSON bounds, progress display.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "cli.hpp"
+#include "data/dataset.hpp"
+#include "driver/progress.hpp"
+#include "interval/minterval.hpp"
+#include "certificate/json.hpp"
+
+namespace certify {
+
+// Reads --data/--offset/--limit/--center/--normalize; throws usage_error or ntk::data_error.
+ntk::dataset load_data(const parsed_args& args, ntk::preprocessing& prep);
+
+// {"lower": "<dec>", "upper": "<dec>"} rounded outward with enough digits for the values' precision.
+ntk::json::value bound_json(const ntk::mreal& lower, const ntk::mreal& upper);
+std::string bound_text(const ntk::mreal& lower, const ntk::mreal& upper, int digits = 17);
+
+// The "data" block of INTERFACE.md.
+ntk::json::value data_json(const ntk::dataset& x, const ntk::preprocessing& prep);
+
+// Writes text to PATH atomically (temp file + rename) or to stdout for "-".
+void write_output(const std::string& path, const std::string& text);
+
+// A one-line progress display on stderr: shown only when enabled, stderr is a terminal, and the run
+// has lasted more than two seconds; cleared by finish().
+class terminal_progress final : public ntk::progress_sink {
+ public:
+  explicit terminal_progress(bool enabled);
+  ~terminal_progress() override;
+  void update(std::string_view stage, double fraction) override;
+  void finish();
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+  std::mutex mu_;
+};
+
+}  // namespace certify

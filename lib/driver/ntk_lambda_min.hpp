@@ -1,0 +1,74 @@
+// The main job: a certified enclosure of λ_min of the limiting ReLU NTK K^(L) (MATH.md §2) for a
+// concrete data set, with precision escalation (double tier first, then MPFI at 128, 256, ... bits).
+//
+// Guarantee: for every outcome, lambda_min(K) ∈ [lower, upper] where K is the kernel of the exactly
+// preprocessed rows times the convention's factor; `certified` says whether the enclosure also meets
+// the requested relative width (or λ_min = 0 was proven exactly). lower = -inf / upper = +inf when a
+// side could not be proven at any precision tried.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "driver/progress.hpp"
+#include "interval/minterval.hpp"
+#include "kernel/convention.hpp"
+
+namespace ntk {
+
+
+struct precision_policy {
+  bool automatic = true;  // escalate from the double tier
+  long fixed_bits = 53;   // used when !automatic; 53 means the double tier
+  long max_bits = 4096;   // cap for automatic escalation
+};
+
+struct ntk_job {
+  const dataset* data = nullptr;
+  preprocessing prep;
+  int depth = 3;
+  kernel_convention convention = kernel_convention::paper;
+  precision_policy precision;
+  double rtol = 1e-6;
+  bool float64 = true;  // also compute what plain float64 code says
+};
+
+struct ntk_attempt {
+  long precision_bits = 0;
+  mreal lower, upper;
+  bool lower_proved = false, upper_proved = false;
+  double seconds = 0;
+  std::string note;
+};
+
+struct ntk_outcome {
+  mreal lower, upper;
+  bool lower_proved = false, upper_proved = false;
+  bool certified = false;
+  long precision_bits = 0;  // precision of the attempt reported
+  double seconds = 0;       // wall time of the whole certification (all attempts)
+  // λ_min = 0 proven exactly, with the reason ("rows i and j are positively proportional", ...)
+  bool exact_zero = false;
+  std::string exact_zero_reason;
+  std::optional<std::pair<std::size_t, std::size_t>> singular_pair;
+  // Plain float64 (uncertified) answer of the usual closed-form code + dense symmetric solver.
+  double float64_lambda_min = 0;
+  bool float64_done = false;
+  double float64_seconds = 0;
+  // Evidence for a certificate.
+  std::vector<double> eigenvector;
+  mreal shift;
+  std::vector<ntk_attempt> attempts;
+};
+
+// Relative width (upper - lower) / max(|lower|, |upper|), rounded up; +inf if a side is unproved,
+// 0 when both are exactly 0.
+double relative_width(const mreal& lower, const mreal& upper);
+
+
+ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress);
+
+}  // namespace ntk
