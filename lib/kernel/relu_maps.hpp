@@ -18,6 +18,7 @@
 
 #include "interval/interval.hpp"
 #include "kernel/correlation.hpp"
+#include "kernel/detail/angle.hpp"
 #include "kernel/detail/g_series.hpp"
 #include "kernel/detail/interval_ops.hpp"
 
@@ -52,7 +53,7 @@ point_values<I> at_delta(const I& t, const relu_constants<I>& c) {
   using tr = interval_traits<I>;
   if (kernel_detail::is_zero_point(t))  // ρ = 1 exactly: keep it exact
     return {tr::point(1.0), tr::point(0.0), tr::point(2.0), tr::point(1.0)};
-  const I theta = 2.0 * asin(sqrt_nonneg(t * 0.5));
+  const I theta = kernel_detail::two_asin_sqrt_half(t);
   // g(θ) = sin θ - θ cos θ with sin θ = √(t(2-t)), cos θ = 1 - t at this exact t. For t >= 1/8
   // (θ >= 0.5) the direct form loses under 5 bits to cancellation, and its error enters 1 - κ₁
   // damped by g/(πt) <= θ/5, so it is about as accurate as the series and several times cheaper.
@@ -68,7 +69,7 @@ point_values<I> at_eps(const I& t, const relu_constants<I>& c) {
   using tr = interval_traits<I>;
   if (kernel_detail::is_zero_point(t))  // ρ = -1 exactly
     return {tr::point(0.0), tr::point(1.0), tr::point(1.0), tr::point(0.0)};
-  const I phi = 2.0 * asin(sqrt_nonneg(t * 0.5));
+  const I phi = kernel_detail::two_asin_sqrt_half(t);
   const I k1 = intersect(kernel_detail::g_sin_minus_t_cos(phi) * c.inv_pi, 0.0, 1.0);
   return {k1, 1.0 - k1, 1.0 + k1, phi * c.inv_pi};
 }
@@ -76,7 +77,7 @@ point_values<I> at_eps(const I& t, const relu_constants<I>& c) {
 // At an exact ρ = r with |r| <= 1/2 or so (any r in [-1, 1] is correct, only less accurate).
 template <class I>
 point_values<I> at_rho(const I& r, const relu_constants<I>& c) {
-  const I theta = acos(r);
+  const I theta = kernel_detail::acos_of(r);
   const I sin_theta = sqrt_nonneg((1.0 - r) * (1.0 + r));
   const I k1 = intersect((sin_theta + (c.pi - theta) * r) * c.inv_pi, 0.0, 1.0);
   return {k1, 1.0 - k1, 1.0 + k1, 1.0 - theta * c.inv_pi};
