@@ -64,12 +64,7 @@ struct interval_traits<minterval> {
     return r;
   }
   // An interval with NaN endpoints: "no enclosure".
-  static minterval nan() {
-    minterval r;
-    mpfr_set_nan(&mpfi_of(r)->left);
-    mpfr_set_nan(&mpfi_of(r)->right);
-    return r;
-  }
+  static minterval nan() { return detail::nan_minterval(); }
 };
 
 // Width upper_d - lower_d, rounded up.

@@ -74,4 +74,43 @@ inline minterval sqrt_nonneg(const minterval& x) {
   return r;
 }
 
+namespace detail {
+// x clipped to [-1, 1]; false if the clipped set is empty or x has a NaN endpoint.
+inline bool clip_unit(const minterval& x, minterval& y) {
+  y = x;
+  __mpfi_struct* p = mpfi_of(y);
+  if (mpfr_nan_p(&p->left) || mpfr_nan_p(&p->right)) return false;
+  if (mpfr_cmp_si(&p->left, -1) < 0) mpfr_set_si(&p->left, -1, MPFR_RNDD);
+  if (mpfr_cmp_si(&p->right, 1) > 0) mpfr_set_si(&p->right, 1, MPFR_RNDU);
+  return mpfr_cmp(&p->left, &p->right) <= 0;
+}
+inline minterval nan_minterval() {
+  minterval r;
+  mpfr_set_nan(&mpfi_of(r)->left);
+  mpfr_set_nan(&mpfi_of(r)->right);
+  return r;
+}
+}  // namespace detail
+
+// Contains asin(t) for every t in x with |t| <= 1, the same domain convention as the dinterval
+// version: the part of x outside [-1, 1] is ignored; an x disjoint from [-1, 1] (or with a NaN
+// endpoint) gives NaN endpoints. Endpoints by MPFI (correctly rounded outward). Preferred by
+// overload resolution over Boost's asin, which gives NaN as soon as x leaves [-1, 1].
+inline minterval asin(const minterval& x) {
+  minterval y;
+  if (!detail::clip_unit(x, y)) return detail::nan_minterval();
+  minterval r;
+  mpfi_asin(mpfi_of(r), mpfi_of(y));
+  return r;
+}
+
+// Contains acos(t) for every t in x with |t| <= 1 (same domain convention as asin).
+inline minterval acos(const minterval& x) {
+  minterval y;
+  if (!detail::clip_unit(x, y)) return detail::nan_minterval();
+  minterval r;
+  mpfi_acos(mpfi_of(r), mpfi_of(y));
+  return r;
+}
+
 }  // namespace ntk

@@ -55,16 +55,19 @@ I sin_minus_theta_cos_series(const I& theta, int n_terms) {
 // gives NaN endpoints. g is increasing on [0, pi] (g' = t sin t), so the two endpoints are
 // evaluated separately by the series of detail::sin_minus_theta_cos_series with
 // sin_minus_theta_cos_terms(interval_traits<I>::precision_bits()) terms and a rigorous remainder.
-// g(0) = 0 exactly.
+// A lower end <= 0 gives the exact lower bound 0, so g([0, 0]) = [0, 0].
 template <class I>
 I sin_minus_theta_cos(const I& theta) {
   using T = interval_traits<I>;
   const double lo = lower_d(theta), hi = upper_d(theta);
   if (!(lo <= hi && lo <= 1.0 && hi >= 0.0)) return T::nan();
   const int n = sin_minus_theta_cos_terms(T::precision_bits());
-  const I a = lo < 0.0 ? T::point(0.0) : T::lower_point(theta);
+  // g >= 0 on [0, 1] and g(0) = 0: a lower end <= 0 needs no evaluation.
+  const I a = T::lower_point(theta);
+  const I glo = upper_d(a) <= 0.0 ? T::point(0.0) : detail::sin_minus_theta_cos_series(a, n);
+  if (hi <= 0.0) return glo;
   const I b = hi > 1.0 ? T::point(1.0) : T::upper_point(theta);
-  return hull(detail::sin_minus_theta_cos_series(a, n), detail::sin_minus_theta_cos_series(b, n));
+  return hull(glo, detail::sin_minus_theta_cos_series(b, n));
 }
 
 }  // namespace ntk
