@@ -30,7 +30,7 @@ std::string decimal_string(mpfr_srcptr x, outward dir, int digits) {
   out += '.';
   out += m.substr(1);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "e%+ld", static_cast<long>(e - 1));
+  std::snprintf(buf, sizeof buf, "e%+03ld", static_cast<long>(e - 1));  // e+00, e-05, e+308
   out += buf;
   return out;
 }

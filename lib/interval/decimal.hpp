@@ -1,9 +1,11 @@
 // Outward decimal strings: the JSON form of a certified bound.
 //
-// decimal_down(x) is a decimal number <= x, decimal_up(x) one >= x, each with `digits` significant
-// digits (at least 17, so a double survives the round trip) in the form "-1.2345678901234567e-05";
-// zero is "0", infinities "inf" / "-inf", NaN "nan". The conversion is MPFR's, correctly rounded
-// in the requested direction.
+// decimal_string(x, outward::down, digits) is a decimal number <= x, decimal_string(x, outward::up,
+// digits) one >= x, each correctly rounded in that direction (MPFR) to max(digits, 17) significant
+// digits, in the form "-1.2345678901234567e-05" (exponent with sign and at least two digits).
+// Zero (either sign) is "0", infinities "inf" / "-inf", NaN "nan". Round trip: with at least
+// decimal_digits_for_bits(p) digits for a value of precision p (17 for a double), the down string
+// read back rounding up, and the up string read back rounding down, give x again.
 #pragma once
 
 #include <mpfr.h>
