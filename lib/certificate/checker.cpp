@@ -668,6 +668,12 @@ check_result check_certificate(const certificate& c, const check_options& option
                    " are not positively proportional after preprocessing";
   }
   if (!exact_zero && zero_row) exact_zero = row_name(ds, *zero_row) + " is zero";
+  // Depth 1 is the linear kernel Z Z^T: singular when its rank is below n.
+  if (!exact_zero && depth == 1 && c.data.center && n >= 2)
+    exact_zero = "the depth-1 kernel of centred rows is singular (the rows sum to zero)";
+  if (!exact_zero && depth == 1 && n > ds.d)
+    exact_zero = "the depth-1 kernel Z Z^T of " + std::to_string(n) + " rows in dimension " + std::to_string(ds.d) +
+                 " has rank at most " + std::to_string(ds.d);
   if (exact_zero) {
     upper_done = true;  // upper >= 0 was checked above
     res.upper_proof = *exact_zero + ", so K is singular: λ_min = 0 <= upper";

@@ -227,3 +227,59 @@ BOOST_AUTO_TEST_CASE(kernel_export_npy_and_csv) {
   BOOST_TEST(sb.certify("kernel --data 'synthetic:sphere?n=4&d=3' --which H --quiet --out " + csvp.string()).status == 2);
   BOOST_TEST(!fs::exists(csvp));
 }
+
+namespace {
+void replace_in_file(const fs::path& p, const std::string& from, const std::string& to) {
+  std::string s = slurp(p);
+  const auto k = s.find(from);
+  BOOST_TEST_REQUIRE(k != std::string::npos, "'" << from << "' not in " << p);
+  s.replace(k, from.size(), to);
+  std::ofstream(p, std::ios::binary) << s;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(certificate_walk_through_produce_check_tamper) {
+  sandbox sb;
+  const fs::path data = sb.write("pts.csv", "x,y,z\n1,0.5,-2\n0.25,3,1\n-1,1,1\n2,2,0.5\n0.5,-1,-1\n");
+  const fs::path cert = sb.dir / "c.json";
+  run_result r = sb.certify("ntk --data " + data.string() + " --depth 3 --quiet --certificate " + cert.string());
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  r = sb.certify("check " + cert.string());
+  BOOST_TEST(r.status == 0, r.out << r.err);
+  BOOST_TEST(has(r.out, "valid"));
+  // Raise the lower bound above the upper one: invalid.
+  ntk::json::value c = ntk::json::parse(slurp(cert));
+  const std::string upper = c["claim"]["upper"].as_string();
+  const std::string lower = c["claim"]["lower"].as_string();
+  const fs::path bad = sb.dir / "bad.json";
+  std::ofstream(bad) << slurp(cert);
+  replace_in_file(bad, "\"lower\": \"" + lower + "\"", "\"lower\": \"" + upper + "1\"");
+  r = sb.certify("check --quiet " + bad.string());
+  BOOST_TEST(r.status == 1);
+  // Change the data: invalid.
+  const fs::path cert2 = sb.dir / "c2.json";
+  std::ofstream(cert2) << slurp(cert);
+  std::ofstream(data, std::ios::app) << "";
+  { std::ofstream(data, std::ios::binary) << "x,y,z\n1,0.5,-2\n0.25,3,1\n-1,1,1\n2,2,0.5\n0.5,-1,-0.999\n"; }
+  r = sb.certify("check --quiet " + cert2.string());
+  BOOST_TEST(r.status == 1);
+  // Malformed: exit 2.
+  const fs::path junk = sb.write("junk.json", "{\"format\": ");
+  BOOST_TEST(sb.certify("check --quiet " + junk.string()).status == 2);
+}
+
+BOOST_AUTO_TEST_CASE(depth_one_centred_is_exactly_singular_and_checks) {
+  sandbox sb;
+  const fs::path data = sb.write("lin.csv", "1,0.5,-2,4\n0.25,3,1,1\n-1,1,1,0\n");
+  const fs::path cert = sb.dir / "c.json", out = sb.dir / "r.json";
+  run_result r = sb.certify("ntk --data " + data.string() + " --depth 1 --center --quiet --json " + out.string() +
+                            " --certificate " + cert.string());
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  ntk::json::value j = ntk::json::parse(slurp(out));
+  BOOST_TEST(j["lambda_min"]["lower"].as_string() == "0");
+  BOOST_TEST(j["lambda_min"]["upper"].as_string() == "0");
+  BOOST_TEST(sb.certify("check --quiet " + cert.string()).status == 0);
+  // The same claim without centring is false (three independent rows in dimension 4).
+  replace_in_file(cert, "\"center\": true", "\"center\": false");
+  BOOST_TEST(sb.certify("check --quiet " + cert.string()).status == 1);
+}
