@@ -9,6 +9,7 @@
 // Storage: packed lower triangles of mpfr_t whose significands live in one contiguous buffer
 // (MPFR's custom interface): about 3x faster than separately allocated values, and no per-entry
 // allocation.
+#include <cblas.h>
 #include <lapacke.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "linalg/float_eig.hpp"
 #include "linalg/lambda_min.hpp"
 #include "linalg/midrad.hpp"
+#include "linalg/verified_cholesky.hpp"
 
 namespace ntk {
 namespace {
@@ -302,7 +304,8 @@ struct mp_rayleigh {
 };
 
 // rho = v'Mv / v'v (precision p) and the residual norm; v is normalised to unit length first.
-mp_rayleigh rayleigh_mp(const mp_enclosure& E, mp_array& v, mpfr_ptr rho) {
+mp_rayleigh rayleigh_mp(const mp_enclosure& E, mp_array& v, mpfr_ptr rho,
+                        std::vector<double>* r_out = nullptr) {
   const std::size_t n = E.n;
   const mpfr_prec_t p = E.prec;
   mp_array w(n, p);
@@ -316,10 +319,12 @@ mp_rayleigh rayleigh_mp(const mp_enclosure& E, mp_array& v, mpfr_ptr rho) {
   mpfr_set_zero(rho, 1);
   for (std::size_t i = 0; i < n; ++i) mpfr_fma(rho, v[i], w[i], rho, MPFR_RNDN);
   double rr = 0;
+  if (r_out) r_out->resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     mpfr_mul(tmp, rho, v[i], MPFR_RNDN);
     mpfr_sub(tmp, w[i], tmp, MPFR_RNDN);
     const double d = mpfr_get_d(tmp, MPFR_RNDN);
+    if (r_out) (*r_out)[i] = d;
     rr += d * d;
   }
   mp_rayleigh out;
@@ -392,17 +397,94 @@ bool usable_hint(const lambda_min_hint* hint, std::size_t n) {
   return nonzero;
 }
 
-std::vector<double> lapack_vector(const symmetric_midrad& d) {
-  std::vector<double> v;
-  const double lam = float_eig_smallest(d.mid, d.n, &v);
-  if (!std::isfinite(lam) || v.size() != d.n) {
-    std::size_t k = 0;
-    for (std::size_t i = 1; i < d.n; ++i)
-      if (d.mid[i * d.n + i] < d.mid[k * d.n + k]) k = i;
-    v.assign(d.n, 0.0);
-    v[k] = 1.0;
+struct binary64_estimate {
+  std::vector<double> vector;
+  double value = std::numeric_limits<double>::quiet_NaN();
+  double gap = std::numeric_limits<double>::quiet_NaN();  // lambda_2 - lambda_1 estimate
+};
+
+// LAPACK dsyevr on the binary64 image: the two smallest eigenvalues and the first eigenvector;
+// the unit vector of the smallest diagonal entry if LAPACK fails.
+binary64_estimate lapack_estimate(const symmetric_midrad& d) {
+  binary64_estimate e;
+  const lapack_int N = static_cast<lapack_int>(d.n), iu = d.n >= 2 ? 2 : 1;
+  std::vector<double> a = d.mid, w(d.n), z(d.n * static_cast<std::size_t>(iu));
+  std::vector<lapack_int> support(2 * static_cast<std::size_t>(iu));
+  lapack_int found = 0;
+  const lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'U', N, a.data(), N, 0.0, 0.0, 1,
+                                         iu, 0.0, &found, w.data(), z.data(), N, support.data());
+  if (info == 0 && found == iu && std::isfinite(w[0])) {
+    e.value = w[0];
+    e.vector.assign(z.begin(), z.begin() + static_cast<std::ptrdiff_t>(d.n));
+    if (iu == 2 && std::isfinite(w[1])) e.gap = w[1] - w[0];
+    return e;
   }
-  return v;
+  std::size_t k = 0;
+  for (std::size_t i = 1; i < d.n; ++i)
+    if (d.mid[i * d.n + i] < d.mid[k * d.n + k]) k = i;
+  e.vector.assign(d.n, 0.0);
+  e.vector[k] = 1.0;
+  return e;
+}
+
+// Inverse iteration in correction form, v <- v - (M_d - s I)^{-1} (M v - rho v): the residual at
+// precision p, the correction through a binary64 Cholesky of the binary64 image M_d. Each step
+// contracts the error by about max((lambda_1 - s)/gap, n u ||M|| / (lambda_1 - s)), so s sits at
+// the geometric mean of the two scales. No guarantee is needed here (it only improves v); stops
+// when the residual stalls or reaches rounding level. False if the binary64 factorisation fails.
+bool refine_with_binary64_factor(const mp_enclosure& E, mp_array& v, mpfr_ptr rho, mp_rayleigh& ray,
+                                 double gap, progress_sink& progress) {
+  const std::size_t n = E.n;
+  const double ud = 0x1p-53;
+  double tr = 0, maxabs = 0;
+  for (std::size_t i = 0; i < n; ++i) tr += std::fabs(E.d.mid[i * n + i]);
+  for (double x : E.d.mid) maxabs = std::max(maxabs, std::fabs(x));
+  const double c53 = static_cast<double>(n + 1) * ud * tr + 8 * ud * maxabs;
+  double s = (gap > 0 && std::isfinite(gap)) ? std::max(4 * c53, std::sqrt(c53 * gap)) : 64 * c53;
+  const double lam = mpfr_get_d(rho, MPFR_RNDN);
+  std::vector<double> L;
+  bool factored = false;
+  for (int attempt = 0; attempt < 4 && !factored; ++attempt, s *= 16) {
+    L = E.d.mid;
+    for (std::size_t i = 0; i < n; ++i) L[i * n + i] -= lam - s;
+    factored = cholesky_rn(L.data(), n);
+  }
+  if (!factored) return false;
+  const int N = static_cast<int>(n);
+  const double floor = 8 * static_cast<double>(n) * std::ldexp(maxabs, -static_cast<int>(E.prec));
+  mp_array best(n, E.prec);
+  best.copy_from(v);
+  mp_scalar best_rho(E.prec);
+  mpfr_set(best_rho, rho, MPFR_RNDN);
+  mp_rayleigh best_ray = ray;
+  std::vector<double> r;
+  ray = rayleigh_mp(E, v, rho, &r);
+  for (int it = 0; it < 60; ++it) {
+    progress.update("lambda_min: eigenvector refinement", 0.05);
+    if (ray.residual < best_ray.residual) {
+      best.copy_from(v);
+      mpfr_set(best_rho, rho, MPFR_RNDN);
+      best_ray = ray;
+    } else if (it > 0) {
+      break;  // stalled
+    }
+    if (!(ray.residual > floor)) break;
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, N, L.data(), N, r.data(), 1);
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, N, L.data(), N, r.data(), 1);
+    for (std::size_t i = 0; i < n; ++i) mpfr_sub_d(v[i], v[i], r[i], MPFR_RNDN);
+    const double prev = ray.residual;
+    ray = rayleigh_mp(E, v, rho, &r);
+    if (ray.residual > 0.9 * prev && ray.residual < best_ray.residual) {
+      best.copy_from(v);
+      mpfr_set(best_rho, rho, MPFR_RNDN);
+      best_ray = ray;
+      break;  // barely moving: not worth more steps
+    }
+  }
+  v.copy_from(best);
+  mpfr_set(rho, best_rho, MPFR_RNDN);
+  ray = best_ray;
+  return true;
 }
 
 void clamp_psd(lambda_min_bounds& out, bool known_psd, mpfr_prec_t p) {
@@ -449,11 +531,17 @@ lambda_min_bounds lambda_min_enclose<minterval>(const dense_matrix<minterval>& A
   // Starting vector: the hint, else LAPACK on the binary64 image of the midpoint.
   progress.update("lambda_min: eigen-estimate", 0.02);
   const bool use_hint = usable_hint(hint, n);
-  std::vector<double> v0 = use_hint ? hint->vector : lapack_vector(E.d);
+  binary64_estimate est;
+  if (use_hint) {
+    est.vector = hint->vector;
+  } else {
+    est = lapack_estimate(E.d);
+  }
   mp_array v(n, p);
-  for (std::size_t i = 0; i < n; ++i) mpfr_set_d(v[i], v0[i], MPFR_RNDN);
+  for (std::size_t i = 0; i < n; ++i) mpfr_set_d(v[i], est.vector[i], MPFR_RNDN);
   mp_scalar rho(p), sigma(p), t(p), best_t(p), delta(p);
   mp_rayleigh ray = rayleigh_mp(E, v, rho);
+  refine_with_binary64_factor(E, v, rho, ray, est.gap, progress);
 
   // First Cholesky: a margin covering the starting vector's residual. It proves a (loose) lower
   // bound and gives the factor for inverse iteration at full precision.
@@ -464,9 +552,10 @@ lambda_min_bounds lambda_min_enclose<minterval>(const dense_matrix<minterval>& A
   double margin = first_margin(E, mpfr_get_d(rho, MPFR_RNDN), ray.residual);
   for (int attempt = 0; attempt < 5 && !have_factor; ++attempt) {
     if (attempt == 2 && use_hint) {  // the hint did not work out: restart from LAPACK
-      v0 = lapack_vector(E.d);
-      for (std::size_t i = 0; i < n; ++i) mpfr_set_d(v[i], v0[i], MPFR_RNDN);
+      est = lapack_estimate(E.d);
+      for (std::size_t i = 0; i < n; ++i) mpfr_set_d(v[i], est.vector[i], MPFR_RNDN);
       ray = rayleigh_mp(E, v, rho);
+      refine_with_binary64_factor(E, v, rho, ray, est.gap, progress);
       margin = first_margin(E, mpfr_get_d(rho, MPFR_RNDN), ray.residual);
     }
     if (!std::isfinite(margin)) break;
@@ -485,34 +574,42 @@ lambda_min_bounds lambda_min_enclose<minterval>(const dense_matrix<minterval>& A
   mp_array v_ref(n, p);
   v_ref.copy_from(v);
   if (have_factor) {
-    // Inverse iteration with the factor of mid - sigma I, at precision p, while it helps.
-    mp_scalar rho2(p);
+    // Rounds of inverse iteration at precision p with the factor of the last successful test,
+    // then a new test just below the improved estimate (which also gives a closer-shifted factor).
+    // Only needed when the binary64-preconditioned refinement could not separate lambda_1 from
+    // its neighbours (gaps below the binary64 resolution).
+    mp_scalar rho2(p), rho3(p);
     mpfr_set(rho2, rho, MPFR_RNDN);
     mp_rayleigh ray2 = ray;
-    for (int it = 0; it < 12; ++it) {
-      mp_array x(n, p);
-      x.copy_from(v_ref);
-      cholesky_solve_mp(work, n, x);
-      mp_scalar rho3(p);
-      const mp_rayleigh ray3 = rayleigh_mp(E, x, rho3);
-      if (!(ray3.residual < ray2.residual)) break;
-      const bool slow = ray3.residual > 0.25 * ray2.residual;
-      v_ref.copy_from(x);
-      mpfr_set(rho2, rho3, MPFR_RNDN);
-      ray2 = ray3;
-      if (slow) break;
-    }
-    // Second Cholesky just below the refined estimate, when that can improve the bound.
-    double margin2 = first_margin(E, mpfr_get_d(rho2, MPFR_RNDN), ray2.residual);
-    for (int attempt = 0; attempt < 3 && margin2 < margin / 4; ++attempt) {
-      mpfr_set_d(delta, margin2, MPFR_RNDU);
-      mpfr_sub(sigma, rho2, delta, MPFR_RNDN);
-      const mp_test_result res = shifted_test_mp(E, r, sigma, work, t, progress);
-      if (res.success) {
-        if (mpfr_cmp(t, best_t) > 0) mpfr_set(best_t, t, MPFR_RNDD);
-        break;
+    double margin_last = margin;
+    double maxabs = 0;
+    for (double x : E.d.mid) maxabs = std::max(maxabs, std::fabs(x));
+    const double floor = 8 * static_cast<double>(n) * std::ldexp(maxabs, -static_cast<int>(p));
+    mp_array x(n, p);
+    for (int round = 0; round < 3; ++round) {
+      for (int it = 0; it < 40 && ray2.residual > floor; ++it) {
+        x.copy_from(v_ref);
+        cholesky_solve_mp(work, n, x);
+        const mp_rayleigh ray3 = rayleigh_mp(E, x, rho3);
+        if (!(ray3.residual < 0.9 * ray2.residual)) break;
+        v_ref.copy_from(x);
+        mpfr_set(rho2, rho3, MPFR_RNDN);
+        ray2 = ray3;
       }
-      margin2 *= 16;
+      double margin2 = first_margin(E, mpfr_get_d(rho2, MPFR_RNDN), ray2.residual);
+      bool improved = false;
+      for (int attempt = 0; attempt < 2 && margin2 < margin_last / 4; ++attempt, margin2 *= 16) {
+        mpfr_set_d(delta, margin2, MPFR_RNDU);
+        mpfr_sub(sigma, rho2, delta, MPFR_RNDN);
+        const mp_test_result res = shifted_test_mp(E, r, sigma, work, t, progress);
+        if (res.success) {
+          if (mpfr_cmp(t, best_t) > 0) mpfr_set(best_t, t, MPFR_RNDD);
+          margin_last = margin2;
+          improved = true;
+          break;
+        }
+      }
+      if (!improved) break;  // (a failed test also spoilt the factor in `work`)
     }
     mpfr_set(rho, rho2, MPFR_RNDN);
   }

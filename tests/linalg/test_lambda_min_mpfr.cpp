@@ -101,15 +101,19 @@ BOOST_AUTO_TEST_CASE(random_spd_256_bits) {
   BOOST_TEST_MESSAGE("256-bit tier: worst width / (c + r) = " << worst);
 }
 
-// Gram matrix of rows with two nearly equal rows, exact in MPFR: lambda_min ~ 1e-24 relative, far
-// below what binary64 can resolve; the 128-bit tier proves it positive to several digits.
+// Gram matrix with two pairs of nearly equal rows, exact in MPFR: the two smallest eigenvalues are
+// ~1e-25 relative, far below what binary64 can resolve (binary64 cannot even separate them); the
+// 128-bit tier proves lambda_min positive to several digits.
 BOOST_AUTO_TEST_CASE(nearly_singular_exact_gram) {
   std::mt19937_64 gen(203);
   std::normal_distribution<double> nd;
   const std::size_t n = 10, d = 16;
   std::vector<double> x(n * d);
   for (auto& t : x) t = nd(gen);
-  for (std::size_t k = 0; k < d; ++k) x[(n - 1) * d + k] = x[k] + std::ldexp(nd(gen), -40);
+  for (std::size_t k = 0; k < d; ++k) {  // two near-duplicate pairs: two tiny, close eigenvalues
+    x[(n - 1) * d + k] = x[k] + std::ldexp(nd(gen), -40);
+    x[(n - 2) * d + k] = x[d + k] + std::ldexp(nd(gen), -41);
+  }
   std::vector<ref_real> g(n * n);
   std::vector<mpfr_srcptr> gp(n * n);
   mpfr_t t;
