@@ -58,12 +58,6 @@ ref_corr reference_corr(const kernel_test::ball_matrix& G, std::size_t i, std::s
   return r;
 }
 
-ball times(const ball& a, const ball& b) {
-  ball r;
-  mpfi_mul(r.get(), a.get(), b.get());
-  return r;
-}
-
 struct widths {
   double k_rel = 0;       // max width(K_ij) / (‖x̃_i‖‖x̃_j‖ L)
   double delta_rel = 0;   // max over near pairs of width(δ^(l)) / δ^(l), all layers
