@@ -13,7 +13,9 @@
 //   near ρ = -1 (ε ≤ 1/2):  φ = π - θ = 2 asin √(ε/2),  κ₁ = g(φ)/π,  κ₀ = φ/π;
 //   otherwise (|ρ| ≤ 1/2 up to the enclosure's width):  θ = acos ρ, the closed form.
 // g comes from its alternating series (kernel/detail/g_series.hpp), whose leading term θ³/3 has no
-// cancellation; so 1 - κ₁ keeps the relative accuracy of δ and the next layer sees an accurate δ.
+// cancellation (near ρ = 1 only for δ < 1/8; above, sin θ - θ cos θ directly, whose mild
+// cancellation is damped in 1 - κ₁); so 1 - κ₁ keeps the relative accuracy of δ and the next layer
+// sees an accurate δ. The endpoint angles come from kernel/detail/angle.hpp.
 #pragma once
 
 #include "interval/interval.hpp"
