@@ -1,5 +1,6 @@
 // lambda_min_enclose / prove_lambda_min_greater for the binary64 tier (dinterval entries).
 #include <cblas.h>
+#include <lapacke.h>
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +8,6 @@
 #include <stdexcept>
 
 #include "interval/rounding.hpp"
-#include "linalg/float_eig.hpp"
 #include "linalg/lambda_min.hpp"
 #include "linalg/midrad.hpp"
 #include "linalg/verified_cholesky.hpp"
@@ -72,9 +72,23 @@ struct estimate {
   std::vector<double> vector;
 };
 
-estimate estimate_from_lapack(const symmetric_midrad& S) {
+// LAPACK dsyevr (eigenvalue 1 and its vector) on S.mid, destroying the n*n buffer `work` (passed in
+// so that the caller can reuse its pages for the Cholesky: fresh pages are expensive at n ~ 1000).
+estimate estimate_from_lapack(const symmetric_midrad& S, std::vector<double>& work) {
   estimate e;
-  e.value = float_eig_smallest(S.mid, S.n, &e.vector);
+  const std::size_t n = S.n;
+  work = S.mid;
+  std::vector<double> w(n), z(n);
+  lapack_int found = 0, support[2];
+  const lapack_int N = static_cast<lapack_int>(n);
+  const lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'U', N, work.data(), N, 0.0,
+                                         0.0, 1, 1, 0.0, &found, w.data(), z.data(), N, support);
+  if (info == 0 && found == 1 && std::isfinite(w[0])) {
+    e.value = w[0];
+    e.vector = z;
+  } else {
+    e.value = std::numeric_limits<double>::quiet_NaN();
+  }
   if (std::isfinite(e.value)) {
     e.error = rayleigh_float(S.mid.data(), S.n, e.vector).residual;
   } else {
@@ -136,18 +150,18 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
 
   progress.update("lambda_min: eigen-estimate", 0.1);
   const bool use_hint = usable_hint(hint, n);
-  estimate est = use_hint ? estimate_from_hint(S, *hint) : estimate_from_lapack(S);
+  std::vector<double> factor(n * n);
+  estimate est = use_hint ? estimate_from_hint(S, *hint) : estimate_from_lapack(S, factor);
 
   // Lower bound: Cholesky of mid - sigma I with sigma a margin below the estimate. The typical
   // perturbation of a Cholesky is far below the worst case c, so the first margin is c/16 plus the
   // estimate's own error; on failure it grows.
   shifted_cholesky_result best;
-  std::vector<double> factor;
   bool tried_lapack = !use_hint;
   for (int round = 0; round < 2 && !best.success; ++round) {
     if (round == 1) {
       if (tried_lapack) break;
-      est = estimate_from_lapack(S);  // the hint did not lead to a proof: start again from LAPACK
+      est = estimate_from_lapack(S, factor);  // the hint led to no proof: start again from LAPACK
       tried_lapack = true;
     }
     if (!std::isfinite(est.value)) continue;

@@ -62,30 +62,37 @@ symmetric_midrad to_midrad(const dense_matrix<dinterval>& A) {
   S.n = n;
   S.mid.assign(n * n, 0.0);
   S.rad.assign(n * n, 0.0);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j <= i; ++j) {
-      const dinterval& a = A(i, j);
-      const dinterval& b = A(j, i);
-      double lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
-      if (!(std::isfinite(a.lo) && std::isfinite(a.hi) && std::isfinite(b.lo) &&
-            std::isfinite(b.hi))) {
-        S.finite = false;
+  // Tiles keep both A(i,j) and A(j,i) (and the mirrored writes) in cache.
+  constexpr std::size_t tile = 64;
+  for (std::size_t i0 = 0; i0 < n; i0 += tile) {
+    for (std::size_t j0 = 0; j0 <= i0; j0 += tile) {
+      const std::size_t i1 = std::min(n, i0 + tile), j1 = std::min(n, j0 + tile);
+      for (std::size_t i = i0; i < i1; ++i) {
+        for (std::size_t j = j0; j < j1 && j <= i; ++j) {
+          const dinterval& a = A(i, j);
+          const dinterval& b = A(j, i);
+          double lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
+          if (!(std::isfinite(a.lo) && std::isfinite(a.hi) && std::isfinite(b.lo) &&
+                std::isfinite(b.hi))) {
+            S.finite = false;
+          }
+          if (lo > hi) {
+            S.consistent = false;
+            lo = std::min(a.lo, b.lo);
+            hi = std::max(a.hi, b.hi);
+          }
+          double m, r;
+          if (i == j) {
+            m = lo;
+            r = round_up(hi - lo);
+          } else {
+            m = 0.5 * lo + 0.5 * hi;  // any m works: r below bounds |x - m| over [lo, hi]
+            r = std::max(round_up(m - lo), round_up(hi - m));
+          }
+          S.mid[i * n + j] = S.mid[j * n + i] = m;
+          S.rad[i * n + j] = S.rad[j * n + i] = r;
+        }
       }
-      if (lo > hi) {
-        S.consistent = false;
-        lo = std::min(a.lo, b.lo);
-        hi = std::max(a.hi, b.hi);
-      }
-      double m, r;
-      if (i == j) {
-        m = lo;
-        r = round_up(hi - lo);
-      } else {
-        m = 0.5 * lo + 0.5 * hi;  // any m works: r below bounds |x - m| over [lo, hi]
-        r = std::max(round_up(m - lo), round_up(hi - m));
-      }
-      S.mid[i * n + j] = S.mid[j * n + i] = m;
-      S.rad[i * n + j] = S.rad[j * n + i] = r;
     }
   }
   if (!S.finite) {
