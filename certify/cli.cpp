@@ -68,18 +68,47 @@ std::optional<parsed_args> parse_args(const command_spec& spec, const std::vecto
   return out;
 }
 
+namespace {
+// Appends `text` wrapped at 100 columns, continuation lines indented by `indent`.
+void append_wrapped(std::ostringstream& o, const std::string& text, std::size_t indent, std::size_t col) {
+  std::istringstream words(text);
+  std::string w;
+  bool first = true;
+  while (words >> w) {
+    if (!first && col + 1 + w.size() > 100) {
+      o << "\n" << std::string(indent, ' ');
+      col = indent;
+    } else if (!first) {
+      o << ' ';
+      ++col;
+    }
+    o << w;
+    col += w.size();
+    first = false;
+  }
+  o << "\n";
+}
+}  // namespace
+
 std::string help_text(const command_spec& spec) {
   std::ostringstream o;
   o << "usage: certify " << spec.name << " " << spec.synopsis << "\n\n" << spec.description << "\n\noptions:\n";
-  std::size_t w = 0;
-  for (const auto& opt : spec.options) w = std::max(w, opt.name.size() + opt.metavar.size() + 3);
+  constexpr std::size_t col = 28;
+  auto line = [&](const std::string& lhs, const std::string& help) {
+    o << "  " << lhs;
+    if (lhs.size() + 2 < col) {
+      o << std::string(col - 2 - lhs.size(), ' ');
+    } else {
+      o << "\n" << std::string(col, ' ');
+    }
+    append_wrapped(o, help, col, col);
+  };
   for (const auto& opt : spec.options) {
-    std::string lhs = "--" + opt.name + (opt.metavar.empty() ? "" : " " + opt.metavar);
-    o << "  " << lhs << std::string(w + 2 - lhs.size(), ' ') << opt.help;
-    if (!opt.default_text.empty()) o << " (default: " << opt.default_text << ")";
-    o << "\n";
+    std::string help = opt.help;
+    if (!opt.default_text.empty()) help += " (default: " + opt.default_text + ")";
+    line("--" + opt.name + (opt.metavar.empty() ? "" : " " + opt.metavar), help);
   }
-  o << "  --help" << std::string(w - 4, ' ') << "this text\n";
+  line("--help", "this text");
   return o.str();
 }
 
