@@ -32,6 +32,12 @@ inline constexpr const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mn
 //                         the raw integers 0..255 (scale 1).
 //   fashion-mnist:train   {train,t10k}-images-idx3-ubyte.gz of fashion_mnist_dir: 784 raw pixels per
 //   fashion-mnist:test    row in x, scale_num/scale_den = 1/255 (the rows are pixels/255, exactly).
+//   fashion-mnist:SPLIT?pool=K
+//                         K x K average pooling of the 28 x 28 images, K in {1, 2, 4, 7, 14, 28}:
+//                         (28/K)^2 values per row, row-major over the blocks (data/pool.hpp); x
+//                         holds the integer block sums and scale_num/scale_den = 1/(255 K^2), so
+//                         the rows are the block means of pixels/255, exactly. pool=1 gives the
+//                         plain values.
 //   synthetic:sphere?n=N&d=D&seed=S
 //                         N rows uniform on the sphere of radius sqrt(D) (seed defaults to 0;
 //                         parameters in any order). Bit-reproducible on any IEEE 754 machine: see
@@ -48,7 +54,8 @@ inline constexpr const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mn
 // including decimal overflow such as 1e999), text that is not a number, a row with the wrong
 // number of columns, an npy file that is not a 2-D C-order '<f8'/'<f4' array, truncated or
 // oversized npy/IDX data, a bad IDX magic number or element type, a selection with no rows
-// (limit 0, or offset at or beyond the last row), and a spec of unknown form.
+// (limit 0, or offset at or beyond the last row), a spec of unknown form, and a Fashion-MNIST
+// parameter other than one pool=K with K dividing 28.
 dataset dataset_load(const std::string& spec, std::size_t offset, std::optional<std::size_t> limit);
 
 }  // namespace ntk
