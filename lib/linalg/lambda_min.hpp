@@ -1,10 +1,19 @@
 // Certified enclosure of the smallest eigenvalue of a symmetric interval matrix (MATH.md §7,
 // NUMERICS.md "Certifying lambda_min(A) >= t with one floating-point Cholesky").
 //
-// Lower bound: Rump's floating-point Cholesky test on the midpoint shifted just below the estimated
-// lambda_min (verified_cholesky.hpp for binary64; raw MPFR loops at the working precision for the
-// precise tier). Upper bound: the Rayleigh quotient of an approximate eigenvector, evaluated with
-// every rounding error and the entry radii accounted for.
+// Lower bound: Rump's floating-point Cholesky test (verified_cholesky.hpp) on the midpoint shifted
+// just below the estimated lambda_min; binary64 blocked Cholesky for dinterval, raw MPFR loops at the
+// working precision for minterval. Upper bound: the Rayleigh quotient of an approximate eigenvector,
+// every rounding error and the entry radii accounted for (midpoint-radius with gamma_n bounds for
+// dinterval, MPFI over the entries for minterval).
+// Estimates: LAPACK dsyevr on the binary64 midpoint (or the hint). The MPFR tier refines the
+// eigenvector with residuals at precision p and corrections from a binary64 Cholesky, then, if
+// lambda_1 has neighbours closer than binary64 resolves, with inverse iteration at precision p.
+// Achieved width (measured, see the tests): about c + 2r with c = (n+1) 2^-p tr(mid) and r the
+// radius' spectral radius; if lambda_1 sits in a cluster narrower than ~n 2^-p ||mid|| that
+// inverse iteration cannot separate, the width is about the cluster's width instead.
+// Cost: binary64 ~ dsyevr + one Cholesky (n = 1000: ~0.25 s); MPFR ~ n^3/3 MPFR operations per
+// Cholesky (usually one, at most a few).
 #pragma once
 
 #include <limits>
@@ -40,12 +49,17 @@ struct lambda_min_bounds {
 // Encloses lambda_min of the symmetric interval matrix A (n x n, n >= 1; A(i,j) and A(j,i) must both
 // contain the true entry, their intersection is used). I is dinterval (binary64 tier) or minterval
 // (MPFR tier at working_precision_bits(); the result's mreal values carry that precision).
-// known_psd: the true matrix is positive semidefinite by theory; then the lower bound is clamped at
-// 0 (and is 0, proved by that theory, when the Cholesky test fails) — a claim of the caller, noted in
-// `note`. The guarantee then holds for those X in the enclosure that are PSD.
+// known_psd: the caller asserts that the true matrix is positive semidefinite (e.g. a Gram or
+// kernel matrix). A negative or missing lower bound then becomes 0 (noted in `note` when the test
+// failed), so `lower` is guaranteed for the true matrix under that assertion only; `shift` keeps
+// what the Cholesky test proved by itself.
 // hint: optional approximate eigenpair; otherwise LAPACK dsyevr on the binary64 midpoint is used.
-// Exceptional cases: non-finite entries give both sides unproved (lower 0 if known_psd); a wrong
-// floating-point environment (not round-to-nearest, flush-to-zero on) leaves the lower side unproved.
+// Exceptional cases: non-finite entries (for minterval also entries beyond the binary64 range) give
+// both sides unproved (lower 0 if known_psd); a wrong floating-point environment (not round to
+// nearest, flush-to-zero or denormals-are-zero on) leaves the binary64 lower side unproved; an MPFR
+// underflow/overflow flag during the MPFR Cholesky rejects that factorisation (the function clears
+// MPFR's flags). progress receives stages named "lambda_min: ...". For minterval the precision is
+// read from working_precision_bits(), a process-wide setting: do not change it while this runs.
 // Throws std::invalid_argument if A is not square or is empty.
 template <class I>
 lambda_min_bounds lambda_min_enclose(const dense_matrix<I>& A, bool known_psd,
