@@ -2,6 +2,8 @@
 // type I (dinterval or minterval, see interval.hpp).
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "interval/interval.hpp"
@@ -9,21 +11,19 @@
 namespace ntk {
 
 // The number N of kept terms of the series of g(theta) = sin theta - theta cos theta (below) for
-// which the first omitted term is at most 2^-(bits + 2) g(theta) for every 0 < theta <= 1, i.e.
-// (20/3)(N + 1)/(2N + 3)! <= 2^-(bits + 2). Only the width of the result depends on N, never its
-// validity. bits <= 0 gives 1.
-inline int sin_minus_theta_cos_terms(long bits) {
-  // (2N + 3)! = m 2^e with m in [1/2, 1); the test e - 1 >= e_q + bits + 2, where
-  // (20/3)(N + 1) = m_q 2^e_q, m_q < 1, implies the inequality above.
-  int e = 0;
-  double m = std::frexp(120.0, &e);  // 5! for N = 1
+// which the first omitted term is at most 2^-(bits + 2) g(theta) for every 0 < theta <= theta_max
+// (theta_max <= 1), i.e. (20/3)(N + 1) theta_max^(2N)/(2N + 3)! <= 2^-(bits + 2); integer bounds
+// (floor log2 of each factor of the factorial, theta_max < 2^(e+1) with e = ilogb(theta_max)) make it
+// conservative by about one term. Only the width of the result depends on N, never its validity.
+inline int sin_minus_theta_cos_terms(long bits, double theta_max = 1.0) {
+  // -log2 of the bound on theta_max^2 per term: theta_max < 2^(e+1), e + 1 <= 0.
+  const long per_term = (theta_max > 0 && theta_max < 1) ? -2L * (std::ilogb(theta_max) + 1) : 0L;
+  long log2_fact = 6;  // sum of floor(log2 k), k = 1..5: a lower bound of log2 5! (N = 1)
   for (int n = 1; n < 100000; ++n) {
-    int eq = 0;
-    std::frexp(20.0 / 3.0 * (n + 1), &eq);
-    if (e - 1 >= eq + bits + 2) return n;
-    int de = 0;
-    m = std::frexp(m * ((2.0 * n + 4) * (2.0 * n + 5)), &de);  // (2n + 5)! for N = n + 1
-    e += de;
+    const long log2_lead = std::bit_width(static_cast<unsigned long>(7 * (n + 1)));  // > log2 (20/3)(n+1)
+    if (log2_fact - log2_lead + per_term * n >= bits + 2) return n;
+    log2_fact += std::bit_width(static_cast<unsigned long>(2 * n + 4)) - 1;
+    log2_fact += std::bit_width(static_cast<unsigned long>(2 * n + 5)) - 1;
   }
   return 100000;
 }
@@ -54,20 +54,23 @@ I sin_minus_theta_cos_series(const I& theta, int n_terms) {
 // theta outside [0, 1] is ignored. An argument disjoint from [0, 1], empty, or with a NaN endpoint
 // gives NaN endpoints. g is increasing on [0, pi] (g' = t sin t), so the two endpoints are
 // evaluated separately by the series of detail::sin_minus_theta_cos_series with
-// sin_minus_theta_cos_terms(interval_traits<I>::precision_bits()) terms and a rigorous remainder.
+// sin_minus_theta_cos_terms(interval_traits<I>::precision_bits(), endpoint) terms and a rigorous
+// remainder.
 // A lower end <= 0 gives the exact lower bound 0, so g([0, 0]) = [0, 0].
 template <class I>
 I sin_minus_theta_cos(const I& theta) {
   using T = interval_traits<I>;
   const double lo = lower_d(theta), hi = upper_d(theta);
   if (!(lo <= hi && lo <= 1.0 && hi >= 0.0)) return T::nan();
-  const int n = sin_minus_theta_cos_terms(T::precision_bits());
+  const long bits = T::precision_bits();
   // g >= 0 on [0, 1] and g(0) = 0: a lower end <= 0 needs no evaluation.
   const I a = T::lower_point(theta);
-  const I glo = upper_d(a) <= 0.0 ? T::point(0.0) : detail::sin_minus_theta_cos_series(a, n);
+  const double a_hi = upper_d(a);
+  const I glo = a_hi <= 0.0 ? T::point(0.0)
+                            : detail::sin_minus_theta_cos_series(a, sin_minus_theta_cos_terms(bits, a_hi));
   if (hi <= 0.0) return glo;
   const I b = hi > 1.0 ? T::point(1.0) : T::upper_point(theta);
-  return hull(glo, detail::sin_minus_theta_cos_series(b, n));
+  return hull(glo, detail::sin_minus_theta_cos_series(b, sin_minus_theta_cos_terms(bits, std::min(hi, 1.0))));
 }
 
 }  // namespace ntk

@@ -56,18 +56,25 @@ constexpr long kPreciseSlackBits = 118;
 BOOST_AUTO_TEST_SUITE(series)
 
 BOOST_AUTO_TEST_CASE(term_count_meets_its_inequality) {
-  // (20/3)(N + 1)/(2N + 3)! <= 2^-(bits + 2), checked exactly in rationals.
-  for (long bits : {-5L, 0L, 24L, 53L, 64L, 113L, 128L, 256L, 512L, 1024L, 3000L}) {
-    const int n = sin_minus_theta_cos_terms(bits);
-    BOOST_TEST(n >= 1);
-    ref::mp f(20000), lhs(20000);
-    mpfr_fac_ui(f, 2 * n + 3, MPFR_RNDD);
-    mpfr_set_ui(lhs, 20 * (n + 1), MPFR_RNDU);
-    mpfr_div_ui(lhs, lhs, 3, MPFR_RNDU);
-    mpfr_div(lhs, lhs, f, MPFR_RNDU);
-    mpfr_mul_2si(lhs, lhs, bits + 2, MPFR_RNDU);
-    BOOST_TEST(mpfr_cmp_ui(lhs, 1) <= 0, "bits = " << bits << " N = " << n);
-  }
+  // (20/3)(N + 1) theta_max^(2N)/(2N + 3)! <= 2^-(bits + 2), checked in MPFR with outward rounding.
+  for (long bits : {-5L, 0L, 24L, 53L, 64L, 113L, 128L, 256L, 512L, 1024L, 3000L})
+    for (double theta_max : {1.0, 0.999, 0.5, 0.3, 0x1p-10, 1e-100}) {
+      const int n = sin_minus_theta_cos_terms(bits, theta_max);
+      BOOST_TEST(n >= 1);
+      ref::mp f(20000), lhs(20000), t(20000);
+      mpfr_fac_ui(f, 2 * n + 3, MPFR_RNDD);
+      mpfr_set_d(t, theta_max, MPFR_RNDN);
+      mpfr_pow_ui(t, t, 2 * n, MPFR_RNDU);
+      mpfr_set_ui(lhs, 20 * (n + 1), MPFR_RNDU);
+      mpfr_div_ui(lhs, lhs, 3, MPFR_RNDU);
+      mpfr_mul(lhs, lhs, t, MPFR_RNDU);
+      mpfr_div(lhs, lhs, f, MPFR_RNDU);
+      mpfr_mul_2si(lhs, lhs, bits + 2, MPFR_RNDU);
+      BOOST_TEST(mpfr_cmp_ui(lhs, 1) <= 0, "bits = " << bits << " theta_max = " << theta_max << " N = " << n);
+    }
+  // Small arguments need fewer terms.
+  BOOST_TEST(sin_minus_theta_cos_terms(53, 0x1p-10) < sin_minus_theta_cos_terms(53, 1.0));
+  BOOST_TEST(sin_minus_theta_cos_terms(53) == sin_minus_theta_cos_terms(53, 1.0));
 }
 
 BOOST_AUTO_TEST_CASE(double_tier_contains_and_is_tight) {
