@@ -3,10 +3,12 @@
 // A type I models the concept when, for x, y of type I and a double t, these exist with the
 // inclusion contract (the result contains f(a, b) for every a in x, b in y):
 //   x + y, x - y, x * y, x / y, -x, and the same with a double on either side;
-//   sqr(x), abs(x), asin(x), acos(x) (domain [-1, 1]), sqrt_nonneg(x) (domain [0, inf)),
+//   sqr(x), abs(x), asin(x), acos(x) (domain [-1, 1]: the part of x outside it is ignored, an x
+//   disjoint from it gives NaN endpoints, on both tiers), sqrt_nonneg(x) (domain [0, inf)),
 //   intersect(x, lo, hi) (x meet [lo, hi], for values known to lie there), hull(x, y),
 // and the observers lower_d(x) <= every point of x <= upper_d(x), is_finite(x), contains(x, t).
-// interval_traits<I> supplies constants and construction. No function compares two intervals.
+// interval_traits<I> supplies constants, construction, endpoint points and a NaN ("no enclosure")
+// value. No function compares two intervals.
 #pragma once
 
 #include <limits>
