@@ -2,9 +2,11 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli.hpp"
+#include "driver/chain.hpp"
 #include "driver/ntk_lambda_min.hpp"
 #include "ntk_options.hpp"
 #include "output.hpp"
@@ -27,6 +29,7 @@ command_spec ntk_spec() {
   for (auto& o : model_options()) s.options.push_back(o);
   for (auto& o : precision_options()) s.options.push_back(o);
   s.options.push_back({"certificate", "PATH", "", "also write a certificate that 'certify check' re-verifies"});
+  for (auto& o : chain_options()) s.options.push_back(o);
   for (auto& o : output_options()) s.options.push_back(o);
   return s;
 }
@@ -35,6 +38,106 @@ std::string fmt_double(double v, int digits = 17) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g", digits, v);
   return buf;
+}
+
+ntk::json::value verdict_json(ntk::chain_verdict v) {
+  switch (v) {
+    case ntk::chain_verdict::holds: return true;
+    case ntk::chain_verdict::fails: return false;
+    case ntk::chain_verdict::undecided: return "undecided";
+    default: return nullptr;
+  }
+}
+
+// The "chain" array: {"link", "value", "holds"} plus "claim", "precondition", "ratio", "note".
+ntk::json::value chain_json(const ntk::chain_outcome& c) {
+  ntk::json::value a = ntk::json::value::array();
+  for (const auto& l : c.links) {
+    ntk::json::value e = ntk::json::value::object();
+    e["link"] = l.name;
+    e["value"] = bound_json(l.lower, l.upper);
+    e["holds"] = verdict_json(l.holds);
+    if (!l.claim.empty()) e["claim"] = l.claim;
+    if (l.precondition) e["precondition"] = verdict_json(*l.precondition);
+    if (l.has_ratio) e["ratio"] = bound_json(l.ratio_lower, l.ratio_upper);
+    if (!l.note.empty()) e["note"] = l.note;
+    a.push_back(e);
+  }
+  return a;
+}
+
+ntk::json::value chain_run_json(const ntk::chain_outcome& c) {
+  ntk::json::value r = ntk::json::value::object();
+  ntk::json::value orders = ntk::json::value::array();
+  for (unsigned o : c.orders) orders.push_back(o);
+  r["orders"] = orders;
+  r["precision_bits"] = c.precision_bits;
+  r["seconds"] = c.seconds;
+  ntk::json::value undecided = ntk::json::value::array();
+  for (const auto& u : c.undecided) undecided.push_back(u);
+  r["undecided"] = undecided;
+  ntk::json::value attempts = ntk::json::value::array();
+  for (const auto& t : c.attempts) {
+    ntk::json::value e = ntk::json::value::object();
+    e["precision_bits"] = t.precision_bits;
+    e["seconds"] = t.seconds;
+    e["eigen_enclosures"] = t.eigen_enclosures;
+    ntk::json::value rec = ntk::json::value::array();
+    for (const auto& s : t.recomputed) rec.push_back(s);
+    e["recomputed"] = rec;
+    attempts.push_back(e);
+  }
+  r["attempts"] = attempts;
+  return r;
+}
+
+// [lower, upper] with `digits` significant digits, rounded outward (short form for the table).
+std::string short_bound(const ntk::mreal& lower, const ntk::mreal& upper, int digits) {
+  auto one = [&](const ntk::mreal& x, bool up) -> std::string {
+    mpfr_srcptr p = x.backend().data();
+    if (mpfr_zero_p(p)) return "0";
+    char buf[128];
+    mpfr_snprintf(buf, sizeof buf, up ? "%.*RUe" : "%.*RDe", digits - 1, p);
+    return buf;
+  };
+  std::string s(1, '[');
+  s += one(lower, false);
+  s += ", ";
+  s += one(upper, true);
+  s += ']';
+  return s;
+}
+
+std::string chain_text(const ntk::chain_outcome& c) {
+  std::ostringstream o;
+  int enclosures = 0;
+  for (const auto& t : c.attempts) enclosures += t.eigen_enclosures;
+  o << "chain       orders";
+  for (std::size_t k = 0; k < c.orders.size(); ++k) o << (k ? "," : " ") << c.orders[k];
+  o << "; " << enclosures << " eigenvalue enclosure(s), " << c.attempts.size() << " attempt(s) up to "
+    << c.precision_bits << " bits; " << fmt_double(c.seconds, 3) << " s\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "  %-14s %-36s %-16s %s\n", "link", "enclosure", "claim", "holds");
+  o << line;
+  for (const auto& l : c.links) {
+    std::string extra;
+    if (l.precondition) extra += "  (precondition " + std::string(ntk::chain_verdict_name(*l.precondition)) + ")";
+    if (l.has_ratio) extra += "  (lambda_min/m in " + short_bound(l.ratio_lower, l.ratio_upper, 6) + ")";
+    const std::string holds = l.holds == ntk::chain_verdict::not_applicable ? "-" : ntk::chain_verdict_name(l.holds);
+    std::snprintf(line, sizeof line, "  %-14s %-36s %-16s %s", l.name.c_str(), short_bound(l.lower, l.upper, 10).c_str(),
+                  l.claim.empty() ? "-" : l.claim.c_str(), holds.c_str());
+    o << line << extra << "\n";
+  }
+  std::string fails;
+  for (const auto& l : c.links)
+    if (l.holds == ntk::chain_verdict::fails) fails += (fails.empty() ? "" : ", ") + l.name;
+  if (!fails.empty()) o << "chain FAILS at: " << fails << "\n";
+  if (!c.undecided.empty()) {
+    o << "undecided   ";
+    for (std::size_t k = 0; k < c.undecided.size(); ++k) o << (k ? ", " : "") << c.undecided[k];
+    o << " (precision cap reached or both sides equal)\n";
+  }
+  return o.str();
 }
 
 int run_ntk(const std::vector<std::string>& argv) {
@@ -49,11 +152,16 @@ int run_ntk(const std::vector<std::string>& argv) {
   ntk::ntk_job job;
   read_model_options(args, job.depth, job.convention);
   read_precision_options(args, job.precision, job.rtol);
+  bool chain_enabled = false;
+  std::vector<unsigned> chain_orders;
+  read_chain_options(args, chain_enabled, chain_orders);
   ntk::dataset data = load_data(args, job.prep);
   job.data = &data;
 
   terminal_progress progress(!quiet);
   ntk::ntk_outcome out = ntk::ntk_lambda_min(job, progress);
+  std::optional<ntk::chain_outcome> chain;
+  if (chain_enabled) chain = ntk::ntk_chain(job, chain_orders, &out, progress);
   progress.finish();
 
   ntk::json::value j = ntk::json::value::object();
@@ -87,6 +195,10 @@ int run_ntk(const std::vector<std::string>& argv) {
     attempts.push_back(e);
   }
   j["attempts"] = attempts;
+  if (chain) {
+    j["chain"] = chain_json(*chain);
+    j["chain_run"] = chain_run_json(*chain);
+  }
 
   if (!cert_path.empty()) write_ntk_certificate(cert_path, data, job, out);
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
@@ -111,6 +223,7 @@ int run_ntk(const std::vector<std::string>& argv) {
     }
     o << "precision   " << out.precision_bits << " bits" << (out.precision_bits <= 53 ? " (double tier)" : " (MPFI)")
       << ", " << out.attempts.size() << " attempt(s)\ntime        " << fmt_double(out.seconds, 3) << " s\n";
+    if (chain) o << chain_text(*chain);
     std::cout << o.str();
   }
   return out.certified ? 0 : 1;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "certificate/certificate.hpp"
+#include "driver/chain.hpp"
 #include "interval/decimal.hpp"
 #include "output.hpp"
 
@@ -26,6 +27,15 @@ std::vector<option_spec> precision_options() {
   };
 }
 
+std::vector<option_spec> chain_options() {
+  return {
+      {"chain", "", "",
+       "also certify the lower-bound chain of the paper's proof: schur, hermite:r, hermite:all, "
+       "gershgorin:r, scale:r and upper (MATH.md section 4), escalating precision until each claim is decided"},
+      {"orders", "R1,R2,...", "2,4", "Hermite orders r of the chain's hermite, gershgorin and scale links"},
+  };
+}
+
 void read_model_options(const parsed_args& args, int& depth, ntk::kernel_convention& convention) {
   depth = static_cast<int>(args.get_long("depth", 3, 1, 64));
   const std::string c = args.get("convention", "paper");
@@ -46,6 +56,27 @@ void read_precision_options(const parsed_args& args, ntk::precision_policy& poli
   policy.max_bits = args.get_long("max-precision", 4096, 53, 1 << 20);
   rtol = args.get_double("rtol", 1e-6);
   if (!(rtol > 0) || !std::isfinite(rtol)) throw usage_error("--rtol takes a positive number");
+}
+
+void read_chain_options(const parsed_args& args, bool& enabled, std::vector<unsigned>& orders) {
+  enabled = args.has("chain");
+  if (args.has("orders") && !enabled) throw usage_error("--orders needs --chain");
+  const std::string list = args.get("orders", "2,4");
+  std::vector<unsigned> parsed;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = list.find(',', start);
+    const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const bool digits = !item.empty() && item.size() <= 9 && item.find_first_not_of("0123456789") == std::string::npos;
+    const unsigned long r = digits ? std::stoul(item) : 0;
+    if (!digits || r < 1 || r > ntk::chain_max_order)
+      throw usage_error("--orders takes a comma-separated list of whole numbers from 1 to " +
+                        std::to_string(ntk::chain_max_order) + ", not '" + list + "'");
+    parsed.push_back(static_cast<unsigned>(r));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  orders = ntk::chain_normalize_orders(parsed);
 }
 
 }  // namespace certify
