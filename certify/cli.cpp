@@ -115,7 +115,8 @@ std::string help_text(const command_spec& spec) {
 std::vector<option_spec> data_options() {
   return {
       {"data", "SPEC", "data/fashion-mnist-test-500.csv",
-       "file.csv | file.npy | file-ubyte[.gz] | fashion-mnist:train | fashion-mnist:test | "
+       "file.csv | file.npy | file-ubyte[.gz] | fashion-mnist:train | fashion-mnist:test, optionally "
+       "?pool=K for KxK average pooling (K in 1,2,4,7,14,28) | "
        "synthetic:sphere?n=N&d=D&seed=S"},
       {"limit", "N", "all rows", "use at most N rows"},
       {"offset", "K", "0", "skip the first K rows"},
