@@ -38,8 +38,12 @@ ntk::json::value bound_json(const ntk::mreal& lower, const ntk::mreal& upper) {
 }
 
 std::string bound_text(const ntk::mreal& lower, const ntk::mreal& upper, int digits) {
-  return "[" + ntk::decimal_string(lower.backend().data(), ntk::outward::down, digits) + ", " +
-         ntk::decimal_string(upper.backend().data(), ntk::outward::up, digits) + "]";
+  std::string s = "[";
+  s += ntk::decimal_string(lower.backend().data(), ntk::outward::down, digits);
+  s += ", ";
+  s += ntk::decimal_string(upper.backend().data(), ntk::outward::up, digits);
+  s += "]";
+  return s;
 }
 
 ntk::json::value data_json(const ntk::dataset& x, const ntk::preprocessing& prep) {
