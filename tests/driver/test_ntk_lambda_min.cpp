@@ -1,0 +1,179 @@
+// The main job end to end (ntk_lambda_min: geometry, recursion, verified eigenvalue, escalation)
+// against an independent reference: the plain MPFI kernel of tests/kernel/reference.hpp at 1600
+// bits and the MPFR Jacobi solver of tests/common/jacobi.hpp, whose eigenvalue error bound is
+// proven. Twelve families of small data sets, depths 1 to 6.
+#define BOOST_TEST_MODULE driver
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../common/jacobi.hpp"
+#include "../kernel/reference.hpp"
+#include "driver/ntk_lambda_min.hpp"
+
+namespace {
+
+ntk::dataset make_data(std::size_t n, std::size_t d, std::vector<double> x, double den = 1.0) {
+  ntk::dataset ds;
+  ds.source = "test";
+  ds.sha256 = std::string(64, '0');
+  ds.n = n;
+  ds.d = d;
+  ds.x = std::move(x);
+  ds.scale_den = den;
+  return ds;
+}
+
+ntk::dataset gaussian(std::size_t n, std::size_t d, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g;
+  std::vector<double> x(n * d);
+  for (double& v : x) v = g(rng);
+  return make_data(n, d, std::move(x));
+}
+
+// Row j becomes row i times (1 + eps) in its first coordinate: a near-duplicate at relative eps.
+void near_duplicate(ntk::dataset& ds, std::size_t i, std::size_t j, double eps) {
+  for (std::size_t k = 0; k < ds.d; ++k) ds.x[j * ds.d + k] = ds.x[i * ds.d + k];
+  ds.x[j * ds.d] *= 1.0 + eps;
+}
+
+struct reference_bounds {
+  ntk_test::ref_real lower, upper;
+};
+
+// λ_min of f·K^(L) enclosed by the reference: Jacobi on the midpoints of the 1600-bit kernel balls,
+// widened by n·max radius (Weyl: |λ(A) - λ(mid)| <= ||A - mid||_2 <= n max |A - mid|_ij).
+reference_bounds reference_lambda_min(const ntk::dataset& ds, const ntk::preprocessing& pre, int depth,
+                                      ntk::kernel_convention conv) {
+  kernel_test::reference_layers r = kernel_test::reference_ntk(ds, pre, depth);
+  const kernel_test::ball_matrix& k = r.K[depth - 1];
+  const std::size_t n = ds.n;
+  const ntk::convention_factor f = ntk::kernel_convention_factor(conv, ds.d, depth);
+  std::vector<ntk_test::ref_real> mids(n * n);
+  std::vector<mpfr_srcptr> ptrs(n * n);
+  mpfr_t rad, maxrad;
+  mpfr_init2(rad, 64);
+  mpfr_init2(maxrad, 64);
+  mpfr_set_zero(maxrad, 1);
+  for (std::size_t t = 0; t < n * n; ++t) {
+    kernel_test::ball b = k.v[t];
+    mpfi_mul_2si(b.get(), b.get(), -f.pow2);
+    mpfi_div_d(b.get(), b.get(), f.divisor);
+    mpfr_set_prec(mids[t].backend().data(), kernel_test::ref_bits);
+    mpfi_mid(mids[t].backend().data(), b.get());
+    mpfr_sub(rad, &b.get()->right, &b.get()->left, MPFR_RNDU);
+    mpfr_max(maxrad, maxrad, rad, MPFR_RNDU);
+    ptrs[t] = mids[t].backend().data();
+  }
+  ntk_test::reference_spectrum s = ntk_test::jacobi_eigenvalues(ptrs, n, 512);
+  mpfr_mul_ui(maxrad, maxrad, static_cast<unsigned long>(n), MPFR_RNDU);
+  reference_bounds b{ntk_test::reference_lower(s, 0), ntk_test::reference_upper(s, 0)};
+  mpfr_sub(b.lower.backend().data(), b.lower.backend().data(), maxrad, MPFR_RNDD);
+  mpfr_add(b.upper.backend().data(), b.upper.backend().data(), maxrad, MPFR_RNDU);
+  mpfr_clear(rad);
+  mpfr_clear(maxrad);
+  return b;
+}
+
+struct expectation {
+  bool certified = true;
+  bool exact_zero = false;
+  bool needs_mpfi = false;  // the double tier cannot meet rtol here
+};
+
+void check_case(const std::string& name, const ntk::dataset& ds, ntk::preprocessing pre, int depth,
+                expectation want, ntk::kernel_convention conv = ntk::kernel_convention::paper,
+                double rtol = 1e-6) {
+  BOOST_TEST_CONTEXT(name << " (n " << ds.n << ", d " << ds.d << ", depth " << depth << ")") {
+    ntk::ntk_job job;
+    job.data = &ds;
+    job.prep = pre;
+    job.depth = depth;
+    job.convention = conv;
+    job.rtol = rtol;
+    ntk::null_progress quiet;
+    const ntk::ntk_outcome out = ntk::ntk_lambda_min(job, quiet);
+    const reference_bounds ref = reference_lambda_min(ds, pre, depth, conv);
+    BOOST_TEST(out.certified == want.certified);
+    BOOST_TEST(out.exact_zero == want.exact_zero);
+    BOOST_TEST(out.lower_proved);
+    BOOST_TEST(out.upper_proved);
+    // The certified enclosure and the reference enclosure must intersect (both contain λ_min).
+    BOOST_TEST(!(out.lower > ref.upper), "lower " << out.lower << " above reference " << ref.upper);
+    BOOST_TEST(!(out.upper < ref.lower), "upper " << out.upper << " below reference " << ref.lower);
+    if (want.exact_zero) {
+      BOOST_TEST(out.lower == 0);
+      BOOST_TEST(out.upper == 0);
+    } else if (want.certified) {
+      BOOST_TEST(ntk::relative_width(out.lower, out.upper) <= rtol);
+    }
+    if (want.needs_mpfi) BOOST_TEST(out.precision_bits > 53);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(random_gaussian_depths_one_to_six) {
+  for (int depth = 1; depth <= 6; ++depth) {
+    const std::size_t n = 3 + static_cast<std::size_t>(depth) % 4, d = 6;
+    check_case("gaussian", gaussian(n, d, 100 + depth), {}, depth, {});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(preprocessing_and_conventions) {
+  ntk::preprocessing centred{true, ntk::normalization::none};
+  ntk::preprocessing sphere{false, ntk::normalization::sphere};
+  ntk::preprocessing both{true, ntk::normalization::unit};
+  check_case("centred", gaussian(6, 5, 7), centred, 3, {});
+  check_case("sphere", gaussian(7, 4, 8), sphere, 4, {});
+  check_case("centred unit", gaussian(5, 5, 9), both, 2, {});
+  check_case("neural-tangents", gaussian(5, 4, 10), sphere, 3, {}, ntk::kernel_convention::neural_tangents);
+  check_case("uci", gaussian(5, 4, 11), {}, 5, {}, ntk::kernel_convention::uci);
+  // Pixels with the exact scale 1/255, centred and normalised.
+  std::mt19937 rng(12);
+  std::vector<double> px(6 * 9);
+  for (double& v : px) v = static_cast<double>(rng() % 256);
+  check_case("pixels", make_data(6, 9, px, 255.0), {true, ntk::normalization::sphere}, 3, {});
+}
+
+BOOST_AUTO_TEST_CASE(near_duplicates_escalate) {
+  for (double eps : {1e-8, 1e-10}) {
+    ntk::dataset ds = gaussian(4, 5, 21);
+    near_duplicate(ds, 0, 3, eps);
+    check_case("near-duplicate depth 1 at " + std::to_string(eps), ds, {}, 1, {true, false, true});
+    check_case("near-duplicate depth 3 at " + std::to_string(eps), ds, {}, 3, {});
+    check_case("near-duplicate depth 6 at " + std::to_string(eps), ds, {}, 6, {});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(exact_zeros) {
+  ntk::dataset dup = gaussian(5, 4, 31);
+  near_duplicate(dup, 1, 4, 0.0);  // identical rows
+  check_case("identical rows", dup, {}, 3, {true, true});
+  ntk::dataset prop = gaussian(4, 3, 32);
+  for (std::size_t k = 0; k < 3; ++k) prop.x[3 * 3 + k] = 4.0 * prop.x[0 * 3 + k];  // exact: a power of two
+  check_case("proportional rows", prop, {}, 2, {true, true});
+  check_case("depth 1, N > d", gaussian(6, 3, 33), {}, 1, {true, true});
+  check_case("depth 1, centred", gaussian(4, 5, 34), {true, ntk::normalization::none}, 1, {true, true});
+}
+
+BOOST_AUTO_TEST_CASE(single_row_and_unreachable_rtol) {
+  check_case("one row", gaussian(1, 3, 41), {}, 4, {});
+  // rtol below what the capped precision can reach: honest enclosure, not certified.
+  ntk::dataset ds = gaussian(4, 3, 42);
+  ntk::ntk_job job;
+  job.data = &ds;
+  job.depth = 2;
+  job.rtol = 1e-300;
+  job.precision.max_bits = 128;
+  ntk::null_progress quiet;
+  const ntk::ntk_outcome out = ntk::ntk_lambda_min(job, quiet);
+  BOOST_TEST(!out.certified);
+  BOOST_TEST(out.lower_proved);
+  BOOST_TEST(out.upper_proved);
+  BOOST_TEST(out.lower <= out.upper);
+  BOOST_TEST(out.attempts.size() == 2u);  // 53 and 128 bits
+}
