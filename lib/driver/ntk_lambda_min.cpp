@@ -80,9 +80,62 @@ bool exact_zero_case(const ntk_job& job, ntk_outcome& out) {
   return false;
 }
 
+// What plain float64 code says: the closed-form kernel and LAPACK's smallest eigenpair.
+double float64_lambda_min(const ntk_job& job, std::vector<double>* vec) {
+  dense_matrix<double> kf = float_ntk<double>(*job.data, job.prep, job.depth);
+  const convention_factor f = kernel_convention_factor(job.convention, job.data->d, job.depth);
+  for (double& e : kf.data) e = std::ldexp(e, -f.pow2) / f.divisor;
+  return float_eig_smallest(kf.data, job.data->n, vec);
+}
+
+// K^(L) is positively homogeneous of degree 2 in the data, K(2^-e x) = 2^-2e K(x). Data whose
+// magnitude would push Gram entries out of the double range are rescaled by an exact power of two;
+// the returned e is 0 when no rescaling is needed or when it would not be exact (a value would
+// lose bits as a subnormal). Normalised rows do not depend on the scale at all.
+int homogeneity_exponent(const dataset& x, const preprocessing& prep) {
+  if (prep.normalize != normalization::none) return 0;
+  double m = 0;
+  for (double v : x.x) m = std::max(m, std::fabs(v));
+  if (!(m > 0) || !std::isfinite(m)) return 0;
+  int e = 0;
+  std::frexp(m * (x.scale_num / x.scale_den), &e);
+  if (e > -100 && e < 100) return 0;
+  for (double v : x.x)
+    if (std::ldexp(std::ldexp(v, -e), e) != v) return 0;
+  return e;
+}
+
+void scale_bound(mreal& b, long e2) {
+  mpfr_mul_2si(b.backend().data(), b.backend().data(), e2, MPFR_RNDN);  // exact
+}
+
+ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress);
+
 }  // namespace
 
 ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
+  const int e = homogeneity_exponent(*job.data, job.prep);
+  if (e == 0) return ntk_lambda_min_scaled(job, progress);
+  dataset scaled = *job.data;
+  for (double& v : scaled.x) v = std::ldexp(v, -e);
+  ntk_job inner = job;
+  inner.data = &scaled;
+  ntk_outcome out = ntk_lambda_min_scaled(inner, progress);
+  const long e2 = 2L * e;
+  scale_bound(out.lower, e2);
+  scale_bound(out.upper, e2);
+  if (mpfr_number_p(out.shift.backend().data())) scale_bound(out.shift, e2);
+  for (auto& a : out.attempts) {
+    scale_bound(a.lower, e2);
+    scale_bound(a.upper, e2);
+  }
+  if (job.float64) out.float64_lambda_min = float64_lambda_min(job, nullptr);
+  return out;
+}
+
+namespace {
+
+ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
   const auto t0 = clock_type::now();
   set_working_precision_bits(std::max<long>(64, job.precision.automatic ? 64 : job.precision.fixed_bits));
   ntk_outcome out;
@@ -94,11 +147,7 @@ ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
   if (job.float64) {
     const auto tf = clock_type::now();
     progress.update("float64 kernel", 0.0);
-    dense_matrix<double> kf = float_ntk<double>(*job.data, job.prep, job.depth);
-    const convention_factor f = kernel_convention_factor(job.convention, job.data->d, job.depth);
-    for (double& e : kf.data) e = std::ldexp(e, -f.pow2) / f.divisor;
-    progress.update("float64 eigenvalue", 0.5);
-    out.float64_lambda_min = float_eig_smallest(kf.data, job.data->n, &hint.vector);
+    out.float64_lambda_min = float64_lambda_min(job, &hint.vector);
     hint.value = out.float64_lambda_min;
     out.float64_done = true;
     out.float64_seconds = seconds_since(tf);
@@ -153,4 +202,5 @@ ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
   return out;
 }
 
+}  // namespace
 }  // namespace ntk
