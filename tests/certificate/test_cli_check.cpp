@@ -3,13 +3,13 @@
 // are skipped.
 #include <boost/test/unit_test.hpp>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "../common/cli_sandbox.hpp"
 #include "certificate/certificate.hpp"
 #include "certificate/io.hpp"
 #include "certificate/json.hpp"
@@ -17,38 +17,15 @@
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
-
-struct cli_dir {
-  std::string path;
-  cli_dir() {
-    char tmpl[] = "/tmp/ntkcert-cli-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~cli_dir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string file(const std::string& n) const { return path + "/" + n; }
-};
+using ntk_test::run_result;
+using ntk_test::sandbox;
 
 const char* certify_path() { return std::getenv("CERTIFY"); }
-
-run_result run(const cli_dir& dir, const std::string& args) {
-  run_result r;
-  std::string out = dir.file("stdout"), err = dir.file("stderr");
-  std::string cmd = std::string("'") + certify_path() + "' " + args + " >'" + out + "' 2>'" + err + "'";
-  int s = std::system(cmd.c_str());
-  r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-  r.out = ntk::read_file(out);
-  r.err = ntk::read_file(err);
-  return r;
-}
 
 // A 3-point data set whose λ_min is known in closed form: rows e1, e2, e1 + e2 (d = 2), depth 1:
 // K = XXᵀ = [[1,0,1],[0,1,1],[1,1,2]] has eigenvalues 0, 1, 3. Depth 1 with a duplicate-free
 // 2-point set e1, 2·e2: K = diag(1, 4), λ_min = 1 exactly, eigenvector e1.
-ntk::certificate two_point_certificate(const cli_dir& dir) {
+ntk::certificate two_point_certificate(const sandbox& dir) {
   std::string data = dir.file("two.csv");
   ntk::write_file_atomic(data, "x,y\n1,0\n0,2\n");
   ntk::certificate c;
@@ -72,27 +49,27 @@ BOOST_AUTO_TEST_CASE(exit_statuses_and_output) {
     BOOST_TEST_MESSAGE("CERTIFY not set: skipped");
     return;
   }
-  cli_dir dir;
+  sandbox dir(certify_path());
   ntk::certificate c = two_point_certificate(dir);
   ntk::write_file_atomic(dir.file("ok.json"), ntk::certificate_json(c));
 
-  run_result r = run(dir, "check '" + dir.file("ok.json") + "'");
+  run_result r = dir.certify("check '" + dir.file("ok.json") + "'");
   BOOST_TEST(r.status == 0, r.out << r.err);
   BOOST_TEST(r.out.rfind("valid: λ_min ∈ [0.999999, 1.000001] for two.csv (depth 1", 0) == 0, r.out);
 
-  r = run(dir, "check --quiet '" + dir.file("ok.json") + "'");
+  r = dir.certify("check --quiet '" + dir.file("ok.json") + "'");
   BOOST_TEST(r.status == 0);
   BOOST_TEST(r.out.empty());
   BOOST_TEST(r.err.empty());
 
-  r = run(dir, "check '" + dir.file("ok.json") + "' --quiet --json '" + dir.file("res.json") + "'");
+  r = dir.certify("check '" + dir.file("ok.json") + "' --quiet --json '" + dir.file("res.json") + "'");
   BOOST_TEST(r.status == 0);
   ntk::json::value j = ntk::json::parse(ntk::read_file(dir.file("res.json")));
   BOOST_TEST(j.at("command").as_string() == "check");
   BOOST_TEST(j.at("valid").as_bool());
   BOOST_TEST(j.at("claim").at("lower").as_string() == "0.999999");
 
-  r = run(dir, "check '" + dir.file("ok.json") + "' --json -");
+  r = dir.certify("check '" + dir.file("ok.json") + "' --json -");
   BOOST_TEST(r.status == 0);
   BOOST_TEST(ntk::json::parse(r.out).at("valid").as_bool());  // stdout holds only the JSON
 
@@ -100,22 +77,22 @@ BOOST_AUTO_TEST_CASE(exit_statuses_and_output) {
   c.claim.lower = "1.0000001";
   c.claim.upper = "2";
   ntk::write_file_atomic(dir.file("raised.json"), ntk::certificate_json(c));
-  r = run(dir, "check '" + dir.file("raised.json") + "' --json '" + dir.file("res2.json") + "'");
+  r = dir.certify("check '" + dir.file("raised.json") + "' --json '" + dir.file("res2.json") + "'");
   BOOST_TEST(r.status == 1);
   BOOST_TEST(r.out.rfind("invalid: ", 0) == 0, r.out);
   BOOST_TEST(!ntk::json::parse(ntk::read_file(dir.file("res2.json"))).at("valid").as_bool());
-  r = run(dir, "check --quiet '" + dir.file("raised.json") + "'");
+  r = dir.certify("check --quiet '" + dir.file("raised.json") + "'");
   BOOST_TEST(r.status == 1);
   BOOST_TEST(r.out.empty());
 
   c.claim.lower = "0.5";
   c.claim.upper = "0.9999999";
   ntk::write_file_atomic(dir.file("lowered.json"), ntk::certificate_json(c));
-  BOOST_TEST(run(dir, "check '" + dir.file("lowered.json") + "'").status == 1);
+  BOOST_TEST(dir.certify("check '" + dir.file("lowered.json") + "'").status == 1);
 
   // Malformed certificates and unreadable data: status 2, a message on stderr, no JSON written.
   ntk::write_file_atomic(dir.file("notjson.json"), "{\"format\": ");
-  r = run(dir, "check '" + dir.file("notjson.json") + "' --json '" + dir.file("none.json") + "'");
+  r = dir.certify("check '" + dir.file("notjson.json") + "' --json '" + dir.file("none.json") + "'");
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.err.find("not JSON") != std::string::npos, r.err);
   BOOST_TEST(::access(dir.file("none.json").c_str(), F_OK) != 0);
@@ -123,25 +100,25 @@ BOOST_AUTO_TEST_CASE(exit_statuses_and_output) {
   std::string v2 = text;
   v2.replace(v2.find("\"version\": 1"), 12, "\"version\": 2");
   ntk::write_file_atomic(dir.file("v2.json"), v2);
-  r = run(dir, "check '" + dir.file("v2.json") + "'");
+  r = dir.certify("check '" + dir.file("v2.json") + "'");
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.err.find("unsupported version 2") != std::string::npos, r.err);
   std::string missing = text;
   missing.replace(missing.find("\"sha256\""), 8, "\"sha-256\"");
   ntk::write_file_atomic(dir.file("missing.json"), missing);
-  r = run(dir, "check '" + dir.file("missing.json") + "'");
+  r = dir.certify("check '" + dir.file("missing.json") + "'");
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.err.find("data.sha256") != std::string::npos, r.err);
-  BOOST_TEST(run(dir, "check '" + dir.file("absent.json") + "'").status == 2);
+  BOOST_TEST(dir.certify("check '" + dir.file("absent.json") + "'").status == 2);
   c = two_point_certificate(dir);
   c.data.source = "gone.csv";
   ntk::write_file_atomic(dir.file("gone.json"), ntk::certificate_json(c));
-  r = run(dir, "check '" + dir.file("gone.json") + "'");
+  r = dir.certify("check '" + dir.file("gone.json") + "'");
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.err.find("gone.csv") != std::string::npos, r.err);
-  BOOST_TEST(run(dir, "check").status == 2);
-  BOOST_TEST(run(dir, "check a b").status == 2);
-  BOOST_TEST(run(dir, "check --help").status == 0);
+  BOOST_TEST(dir.certify("check").status == 2);
+  BOOST_TEST(dir.certify("check a b").status == 2);
+  BOOST_TEST(dir.certify("check --help").status == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,8 +2,6 @@
 // errors, and the printed enclosures against the independent reference.
 #include <boost/test/unit_test.hpp>
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/cli_sandbox.hpp"
 #include "certificate/json.hpp"
 #include "reference.hpp"
 
@@ -19,43 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-struct sandbox {
-  fs::path dir;
-  sandbox() {
-    char tmpl[] = "/tmp/ntkcert-chain-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~sandbox() { fs::remove_all(dir); }
-  fs::path write(const std::string& name, const std::string& content) const {
-    fs::path p = dir / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  run_result certify(const std::string& args) const {
-    const fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
-    const std::string cmd = std::string(CERTIFY_EXE) + " " + args + " >" + o.string() + " 2>" + e.string();
-    run_result r;
-    const int s = std::system(cmd.c_str());
-    r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-    r.out = slurp(o);
-    r.err = slurp(e);
-    return r;
-  }
-};
-
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+using ntk_test::has;
+using ntk_test::run_result;
+using ntk_test::sandbox;
 
 // Six rows in R^4, written exactly (short decimals are read as their correctly rounded doubles;
 // the reference reads the same doubles).

@@ -3,8 +3,6 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,50 +10,17 @@
 #include <sstream>
 #include <string>
 
+#include "../common/cli_sandbox.hpp"
 #include "certificate/json.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-struct sandbox {
-  fs::path dir;
-  sandbox() {
-    char tmpl[] = "/tmp/ntkcert-cli-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~sandbox() { fs::remove_all(dir); }
-  fs::path write(const std::string& name, const std::string& content) const {
-    fs::path p = dir / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  // Runs certify with the given argument string (shell-quoted by the caller).
-  run_result certify(const std::string& args) const {
-    const fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
-    const std::string cmd = std::string(CERTIFY_EXE) + " " + args + " >" + o.string() + " 2>" + e.string();
-    run_result r;
-    const int s = std::system(cmd.c_str());
-    r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-    r.out = slurp(o);
-    r.err = slurp(e);
-    return r;
-  }
-};
-
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+using ntk_test::has;
+using ntk_test::run_result;
+using ntk_test::sandbox;
+using ntk_test::slurp;
 
 // A bad input: exit 2, one message naming the file (and row/column when given), no JSON written.
 void expect_bad_input(const sandbox& sb, const std::string& data_arg, const std::string& name,

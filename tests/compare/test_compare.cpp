@@ -8,7 +8,6 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <mpfr.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
@@ -23,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/cli_sandbox.hpp"
 #include "../common/jacobi.hpp"
 #include "certificate/json.hpp"
 #include "driver/compare.hpp"
@@ -37,41 +37,9 @@ const double inf_d = std::numeric_limits<double>::infinity();
 // ---------------------------------------------------------------------------------------------
 // Running the binary.
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
-
-struct sandbox {
-  fs::path dir;
-  sandbox() {
-    char tmpl[] = "/tmp/ntkcert-compare-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~sandbox() { fs::remove_all(dir); }
-  fs::path write(const std::string& name, const std::string& content) const {
-    fs::path p = dir / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  run_result certify(const std::string& args) const {
-    const fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
-    const std::string cmd = std::string(CERTIFY_EXE) + " " + args + " >" + o.string() + " 2>" + e.string();
-    run_result r;
-    const int s = std::system(cmd.c_str());
-    r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-    r.out = slurp(o);
-    r.err = slurp(e);
-    return r;
-  }
-};
+using ntk_test::run_result;
+using ntk_test::sandbox;
+using ntk_test::slurp;
 
 // ---------------------------------------------------------------------------------------------
 // Reading inputs independently of lib/data.
