@@ -21,39 +21,15 @@
 #include <vector>
 
 #include "../common/jacobi.hpp"
+#include "../common/ntk_reference.hpp"
 #include "data/dataset.hpp"
 
 namespace chain_test {
 
 inline constexpr long ref_bits = 1024;
 
-class ball {
- public:
-  ball() { mpfi_init2(v_, ref_bits); }
-  explicit ball(double t) : ball() { mpfi_set_d(v_, t); }
-  ball(const ball& o) : ball() { mpfi_set(v_, o.v_); }
-  ball& operator=(const ball& o) {
-    mpfi_set(v_, o.v_);
-    return *this;
-  }
-  ~ball() { mpfi_clear(v_); }
-  mpfi_ptr get() { return v_; }
-  mpfi_srcptr get() const { return v_; }
-  double lo() const { return mpfr_get_d(&v_->left, MPFR_RNDD); }
-  double hi() const { return mpfr_get_d(&v_->right, MPFR_RNDU); }
-
- private:
-  mpfi_t v_;
-};
-
-struct ball_matrix {
-  std::size_t n = 0;
-  std::vector<ball> v;
-  ball_matrix() = default;
-  explicit ball_matrix(std::size_t n_) : n(n_), v(n_ * n_) {}
-  ball& operator()(std::size_t i, std::size_t j) { return v[i * n + j]; }
-  const ball& operator()(std::size_t i, std::size_t j) const { return v[i * n + j]; }
-};
+using ball = ntk_reference::ball<ref_bits>;
+using ball_matrix = ntk_reference::ball_matrix<ref_bits>;
 
 // λ_min of every symmetric matrix in the entrywise enclosure A, intersected with [0, inf) when psd.
 inline ball ref_lambda_min(const ball_matrix& A, bool psd) {
@@ -123,49 +99,8 @@ struct ref_layers {
 
 inline ref_layers reference_layers(const ntk::dataset& ds, const ntk::preprocessing& pre, int depth) {
   const std::size_t n = ds.n, d = ds.d;
-  std::vector<ball> x(n * d);
-  for (std::size_t t = 0; t < n * d; ++t) {
-    mpfi_set_d(x[t].get(), ds.x[t]);
-    mpfi_mul_d(x[t].get(), x[t].get(), ds.scale_num);
-    mpfi_div_d(x[t].get(), x[t].get(), ds.scale_den);
-  }
-  if (pre.center) {
-    for (std::size_t k = 0; k < d; ++k) {
-      ball m(0.0);
-      for (std::size_t i = 0; i < n; ++i) mpfi_add(m.get(), m.get(), x[i * d + k].get());
-      mpfi_div_ui(m.get(), m.get(), static_cast<unsigned long>(n));
-      for (std::size_t i = 0; i < n; ++i) mpfi_sub(x[i * d + k].get(), x[i * d + k].get(), m.get());
-    }
-  }
-  if (pre.normalize != ntk::normalization::none) {
-    for (std::size_t i = 0; i < n; ++i) {
-      ball s(0.0), t;
-      for (std::size_t k = 0; k < d; ++k) {
-        mpfi_sqr(t.get(), x[i * d + k].get());
-        mpfi_add(s.get(), s.get(), t.get());
-      }
-      mpfi_sqrt(s.get(), s.get());
-      ball f(1.0);
-      if (pre.normalize == ntk::normalization::sphere) {
-        mpfi_set_ui(f.get(), static_cast<unsigned long>(d));
-        mpfi_sqrt(f.get(), f.get());
-      }
-      mpfi_div(f.get(), f.get(), s.get());
-      for (std::size_t k = 0; k < d; ++k) mpfi_mul(x[i * d + k].get(), x[i * d + k].get(), f.get());
-    }
-  }
   ref_layers r;
-  ball_matrix G(n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j <= i; ++j) {
-      ball s(0.0), t;
-      for (std::size_t k = 0; k < d; ++k) {
-        mpfi_mul(t.get(), x[i * d + k].get(), x[j * d + k].get());
-        mpfi_add(s.get(), s.get(), t.get());
-      }
-      G(i, j) = s;
-      G(j, i) = s;
-    }
+  ball_matrix G = ntk_reference::gram(ntk_reference::preprocessed_rows<ref_bits>(ds, pre), n, d);
   // The normalised diagonal is known exactly for sphere / unit rows.
   for (std::size_t i = 0; i < n; ++i) {
     if (pre.normalize == ntk::normalization::sphere) mpfi_set_ui(G(i, i).get(), static_cast<unsigned long>(d));
