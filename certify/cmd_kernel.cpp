@@ -160,11 +160,7 @@ int run_kernel(const std::vector<std::string>& argv) {
   ntk::json::value j = ntk::json::value::object();
   j["command"] = "kernel";
   j["data"] = data_json(data, prep);
-  ntk::json::value model = ntk::json::value::object();
-  model["depth"] = depth;
-  model["activation"] = "relu";
-  model["convention"] = ntk::kernel_convention_name(conv);
-  j["model"] = model;
+  j["model"] = model_json(depth, conv);
   j["which"] = which_s;
   j["layer"] = layer;
   j["out"] = out_path;

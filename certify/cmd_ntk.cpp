@@ -167,19 +167,8 @@ int run_ntk(const std::vector<std::string>& argv) {
   ntk::json::value j = ntk::json::value::object();
   j["command"] = "ntk";
   j["data"] = data_json(data, job.prep);
-  ntk::json::value model = ntk::json::value::object();
-  model["depth"] = job.depth;
-  model["activation"] = "relu";
-  model["convention"] = ntk::kernel_convention_name(job.convention);
-  j["model"] = model;
-  ntk::json::value lm = bound_json(out.lower, out.upper);
-  lm["certified"] = out.certified;
-  lm["precision_bits"] = out.precision_bits;
-  lm["seconds"] = out.seconds;
-  lm["rtol"] = job.rtol;
-  lm["relative_width"] = ntk::relative_width(out.lower, out.upper);
-  if (out.exact_zero) lm["exact_zero"] = out.exact_zero_reason;
-  j["lambda_min"] = lm;
+  j["model"] = model_json(job.depth, job.convention);
+  j["lambda_min"] = lambda_min_json(out, job.rtol);
   if (out.float64_done) {
     ntk::json::value f = ntk::json::value::object();
     f["lambda_min"] = out.float64_lambda_min;

@@ -58,6 +58,25 @@ ntk::json::value data_json(const ntk::dataset& x, const ntk::preprocessing& prep
   return d;
 }
 
+ntk::json::value model_json(int depth, ntk::kernel_convention convention) {
+  ntk::json::value model = ntk::json::value::object();
+  model["depth"] = depth;
+  model["activation"] = "relu";
+  model["convention"] = ntk::kernel_convention_name(convention);
+  return model;
+}
+
+ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol) {
+  ntk::json::value lm = bound_json(out.lower, out.upper);
+  lm["certified"] = out.certified;
+  lm["precision_bits"] = out.precision_bits;
+  lm["seconds"] = out.seconds;
+  lm["rtol"] = rtol;
+  lm["relative_width"] = ntk::relative_width(out.lower, out.upper);
+  if (out.exact_zero) lm["exact_zero"] = out.exact_zero_reason;
+  return lm;
+}
+
 void write_output(const std::string& path, const std::string& text) {
   if (path == "-") {
     std::cout << text;

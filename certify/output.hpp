@@ -7,9 +7,11 @@
 
 #include "cli.hpp"
 #include "data/dataset.hpp"
+#include "driver/ntk_lambda_min.hpp"
 #include "driver/progress.hpp"
 #include "interval/minterval.hpp"
 #include "certificate/json.hpp"
+#include "kernel/convention.hpp"
 
 namespace certify {
 
@@ -22,6 +24,14 @@ std::string bound_text(const ntk::mreal& lower, const ntk::mreal& upper, int dig
 
 // The "data" block of INTERFACE.md.
 ntk::json::value data_json(const ntk::dataset& x, const ntk::preprocessing& prep);
+
+// The "model" block of INTERFACE.md: {"depth", "activation": "relu", "convention"}.
+ntk::json::value model_json(int depth, ntk::kernel_convention convention);
+
+// The "lambda_min" block of INTERFACE.md for a certification run with target rtol: the bound of
+// bound_json, then "certified", "precision_bits", "seconds", "rtol", "relative_width" and, only
+// when lambda_min = 0 was proven exactly, "exact_zero" with its reason.
+ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol);
 
 // Writes text to PATH atomically (temp file + rename) or to stdout for "-".
 void write_output(const std::string& path, const std::string& text);
