@@ -34,6 +34,10 @@ struct lambda_min_hint {
   double value = std::numeric_limits<double>::quiet_NaN();
 };
 
+// True when hint is non-null and its vector has n finite entries, not all zero (otherwise the hint
+// is ignored, as documented above).
+bool lambda_min_hint_usable(const lambda_min_hint* hint, std::size_t n);
+
 struct lambda_min_bounds {
   // lambda_min(X) in [lower, upper] for EVERY symmetric X with X_ij in A(i,j) ∩ A(j,i).
   // A side that could not be proved is -inf (lower) / +inf (upper) with its *_proved flag false.

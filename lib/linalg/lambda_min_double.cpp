@@ -56,16 +56,6 @@ std::vector<double> inverse_iteration_step(const std::vector<double>& L, std::si
   return x;
 }
 
-bool usable_hint(const lambda_min_hint* hint, std::size_t n) {
-  if (!hint || hint->vector.size() != n) return false;
-  bool nonzero = false;
-  for (double t : hint->vector) {
-    if (!std::isfinite(t)) return false;
-    nonzero = nonzero || t != 0;
-  }
-  return nonzero;
-}
-
 struct estimate {
   double value = std::numeric_limits<double>::quiet_NaN();
   double error = 0;  // rough size of |value - lambda_min(mid)| (residual norm), for the margin
@@ -149,7 +139,7 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
   const double r = offdiag_radius_bound(S);
 
   progress.update("lambda_min: eigen-estimate", 0.1);
-  const bool use_hint = usable_hint(hint, n);
+  const bool use_hint = lambda_min_hint_usable(hint, n);
   std::vector<double> factor(n * n);
   estimate est = use_hint ? estimate_from_hint(S, *hint) : estimate_from_lapack(S, factor);
 
@@ -259,6 +249,16 @@ bool prove_lambda_min_greater<dinterval>(const dense_matrix<dinterval>& A, const
   if (!res.success) return fail(res.note);
   if (!(res.t >= t)) return fail("proved bound fell short of the threshold");
   return true;
+}
+
+bool lambda_min_hint_usable(const lambda_min_hint* hint, std::size_t n) {
+  if (!hint || hint->vector.size() != n) return false;
+  bool nonzero = false;
+  for (double t : hint->vector) {
+    if (!std::isfinite(t)) return false;
+    nonzero = nonzero || t != 0;
+  }
+  return nonzero;
 }
 
 }  // namespace ntk

@@ -387,16 +387,6 @@ bool rayleigh_upper_mp(const dense_matrix<minterval>& A, const mp_array& v, mpfr
   return mpfr_number_p(up) != 0;
 }
 
-bool usable_hint(const lambda_min_hint* hint, std::size_t n) {
-  if (!hint || hint->vector.size() != n) return false;
-  bool nonzero = false;
-  for (double t : hint->vector) {
-    if (!std::isfinite(t)) return false;
-    nonzero = nonzero || t != 0;
-  }
-  return nonzero;
-}
-
 struct binary64_estimate {
   std::vector<double> vector;
   double value = std::numeric_limits<double>::quiet_NaN();
@@ -530,7 +520,7 @@ lambda_min_bounds lambda_min_enclose<minterval>(const dense_matrix<minterval>& A
 
   // Starting vector: the hint, else LAPACK on the binary64 image of the midpoint.
   progress.update("lambda_min: eigen-estimate", 0.02);
-  const bool use_hint = usable_hint(hint, n);
+  const bool use_hint = lambda_min_hint_usable(hint, n);
   binary64_estimate est;
   if (use_hint) {
     est.vector = hint->vector;

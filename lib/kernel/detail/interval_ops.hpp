@@ -12,18 +12,14 @@ namespace ntk::kernel_detail {
 
 // ---- endpoints as point intervals -----------------------------------------------------------
 // The result contains the lower (upper) endpoint of x, exactly when the precision of x is the
-// working precision.
-inline dinterval lower_point(const dinterval& x) { return dinterval(x.lo); }
-inline dinterval upper_point(const dinterval& x) { return dinterval(x.hi); }
-inline minterval lower_point(const minterval& x) {
-  minterval p;
-  mpfi_set_fr(mpfi_of(p), &mpfi_of(x)->left);
-  return p;
+// working precision (interval_traits<I>::lower_point / upper_point).
+template <class I>
+I lower_point(const I& x) {
+  return interval_traits<I>::lower_point(x);
 }
-inline minterval upper_point(const minterval& x) {
-  minterval p;
-  mpfi_set_fr(mpfi_of(p), &mpfi_of(x)->right);
-  return p;
+template <class I>
+I upper_point(const I& x) {
+  return interval_traits<I>::upper_point(x);
 }
 
 // ---- joining and meeting ----------------------------------------------------------------------
