@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Benchmark: `certify ntk` (certified) against numpy float64 (uncertified) on the same job,
-run alternately in the same session; prints each side's median wall time and the ratio.
+run alternately in the same run; prints each side's median wall time and the ratio.
 
     bench/ntk_vs_numpy.py [--runs 5] [--limit 1000] [--depth 3]
 
