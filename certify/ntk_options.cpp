@@ -86,7 +86,11 @@ namespace certify {
 void write_ntk_certificate(const std::string& path, const ntk::dataset& data, const ntk::ntk_job& job,
                            const ntk::ntk_outcome& out) {
   ntk::certificate c;
-  const ntk::json::value b = bound_json(out.lower, out.upper);
+  // The certificate carries a binary64 eigenvector; its upper claim is what that vector proves.
+  ntk::mreal upper = out.upper;
+  if (!out.exact_zero && out.eigenvector_upper > upper && mpfr_number_p(out.eigenvector_upper.backend().data()))
+    upper = out.eigenvector_upper;
+  const ntk::json::value b = bound_json(out.lower, upper);
   c.claim.lower = b.find("lower")->as_string();
   c.claim.upper = b.find("upper")->as_string();
   c.data.source = data.source;

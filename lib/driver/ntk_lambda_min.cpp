@@ -34,9 +34,34 @@ double seconds_since(clock_type::time_point t0) {
 }
 
 // One certification attempt in the tier of I. The hint carries the float eigenpair between tiers.
+// Contains vᵀKv / vᵀv for every K in the enclosure k; returns its upper end (+inf if v is unusable).
+template <class I>
+mreal rayleigh_upper(const dense_matrix<I>& k, const std::vector<double>& v) {
+  mreal inf = std::numeric_limits<double>::infinity();
+  const std::size_t n = k.rows;
+  if (v.size() != n) return inf;
+  I num = interval_traits<I>::point(0.0), den = interval_traits<I>::point(0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    I row = interval_traits<I>::point(0.0);
+    for (std::size_t j = 0; j < n; ++j) row += k(i, j) * v[j];
+    num += row * v[i];
+    den += interval_traits<I>::point(v[i]) * v[i];
+  }
+  if (!(lower_d(den) > 0)) return inf;
+  const I q = num / den;
+  if constexpr (interval_traits<I>::is_double_tier) {
+    return mreal(upper_d(q));
+  } else {
+    mreal r;
+    mpfr_set_prec(r.backend().data(), mpfr_get_prec(&mpfi_of(q)->right));
+    mpfr_set(r.backend().data(), &mpfi_of(q)->right, MPFR_RNDU);
+    return r;
+  }
+}
+
 template <class I>
 ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<double>& vec_out,
-                         mreal& shift_out, progress_sink& progress) {
+                         mreal& vec_upper_out, mreal& shift_out, progress_sink& progress) {
   const auto t0 = clock_type::now();
   geometry<I> g = geometry_compute<I>(*job.data, job.prep, progress);
   dense_matrix<I> k = ntk_compute<I>(g, job.depth, progress);
@@ -54,6 +79,8 @@ ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<
     hint.vector = b.vector;
     hint.value = b.estimate;
     vec_out = b.vector;
+    // The double tier's upper bound already comes from this very vector.
+    vec_upper_out = interval_traits<I>::is_double_tier ? b.upper : rayleigh_upper(k, b.vector);
   }
   shift_out = b.shift;
   return a;
@@ -125,6 +152,7 @@ ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
   scale_bound(out.lower, e2);
   scale_bound(out.upper, e2);
   if (mpfr_number_p(out.shift.backend().data())) scale_bound(out.shift, e2);
+  scale_bound(out.eigenvector_upper, e2);
   for (auto& a : out.attempts) {
     scale_bound(a.lower, e2);
     scale_bound(a.upper, e2);
@@ -141,6 +169,7 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
   ntk_outcome out;
   out.lower = -std::numeric_limits<double>::infinity();
   out.upper = std::numeric_limits<double>::infinity();
+  out.eigenvector_upper = std::numeric_limits<double>::infinity();
   dataset_check_rows(*job.data, job.prep);
 
   lambda_min_hint hint;
@@ -177,10 +206,10 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
   for (long bits : schedule) {
     ntk_attempt a;
     if (bits <= 53) {
-      a = attempt_tier<dinterval>(job, hint, out.eigenvector, out.shift, progress);
+      a = attempt_tier<dinterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
     } else {
       set_working_precision_bits(bits);
-      a = attempt_tier<minterval>(job, hint, out.eigenvector, out.shift, progress);
+      a = attempt_tier<minterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
     }
     out.attempts.push_back(a);
     // Keep the tightest proven bounds over all attempts (each is a valid enclosure).

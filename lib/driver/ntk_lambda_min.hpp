@@ -61,6 +61,11 @@ struct ntk_outcome {
   // Evidence for a certificate.
   std::vector<double> eigenvector;
   mreal shift;
+  // An upper bound on λ_min provable from `eigenvector` as stored (binary64): its Rayleigh quotient
+  // over the kernel enclosure, rounded up. At MPFI precision the printed upper bound comes from a
+  // sharper eigenvector, so a certificate, which carries only the binary64 vector, claims
+  // max(upper, eigenvector_upper). +inf when not computed.
+  mreal eigenvector_upper;
   std::vector<ntk_attempt> attempts;
 };
 

@@ -248,3 +248,21 @@ BOOST_AUTO_TEST_CASE(depth_one_centred_is_exactly_singular_and_checks) {
   replace_in_file(cert, "\"center\": true", "\"center\": false");
   BOOST_TEST(sb.certify("check --quiet " + cert.string()).status == 1);
 }
+
+BOOST_AUTO_TEST_CASE(certificate_of_an_mpfi_result_checks) {
+  // Near-duplicate rows at 1e-10: the double tier cannot meet --rtol, the result comes from MPFI,
+  // and the certificate (which carries a binary64 eigenvector) must still be re-verifiable.
+  sandbox sb;
+  const fs::path data = sb.write("nd.csv", "1,2,3,4\n1.0000000001,2,3,4\n-1,0.5,2,1\n0.3,0.1,-2,1\n");
+  const fs::path out = sb.dir / "r.json", cert = sb.dir / "c.json";
+  run_result r = sb.certify("ntk --data " + data.string() + " --depth 4 --quiet --json " + out.string() +
+                            " --certificate " + cert.string());
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  ntk::json::value j = ntk::json::parse(slurp(out));
+  BOOST_TEST(j["lambda_min"]["precision_bits"].as_number() > 53);
+  r = sb.certify("check " + cert.string());
+  BOOST_TEST(r.status == 0, r.out << r.err);
+  // The claim is at least as strong as a few digits of the printed enclosure: same lower bound.
+  ntk::json::value c = ntk::json::parse(slurp(cert));
+  BOOST_TEST(c["claim"]["lower"].as_string() == j["lambda_min"]["lower"].as_string());
+}
