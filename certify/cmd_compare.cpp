@@ -82,6 +82,7 @@ int run_compare(const std::vector<std::string>& argv) {
   const parsed_args& args = *parsed;
   const bool quiet = args.has("quiet");
   const std::string json_path = args.get("json");
+  check_output_path("json", json_path);
 
   ntk::compare_job job;
   read_model_options(args, job.depth, job.convention);

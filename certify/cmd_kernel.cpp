@@ -137,6 +137,8 @@ int run_kernel(const std::vector<std::string>& argv) {
   else throw usage_error("--which takes K, G or Gdot, not '" + which_s + "'");
   const int layer = static_cast<int>(args.get_long("layer", depth, which == ntk::kernel_which::Gdot ? 2 : 1, depth));
   const std::string out_path = args.get("out");
+  check_output_path("out", out_path);
+  check_output_path("json", args.get("json"));
   if (out_path.empty()) throw usage_error("--out PATH is required (PATH ending in .npy or .csv)");
   if (!ends_with(out_path, ".npy") && !ends_with(out_path, ".csv"))
     throw usage_error("--out must end in .npy or .csv, not '" + out_path + "'");

@@ -148,6 +148,8 @@ int run_ntk(const std::vector<std::string>& argv) {
   const bool quiet = args.has("quiet");
   const std::string json_path = args.get("json");
   const std::string cert_path = args.get("certificate");
+  check_output_path("json", json_path);
+  check_output_path("certificate", cert_path);
 
   ntk::ntk_job job;
   read_model_options(args, job.depth, job.convention);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "certificate/io.hpp"
 #include "data/errors.hpp"
 #include "registry.hpp"
 
@@ -52,6 +53,9 @@ int main(int argc, char** argv) {
     try {
       return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
     } catch (const certify::usage_error& e) {
+      std::cerr << "certify " << c.name << ": " << e.what() << "\n";
+      return 2;
+    } catch (const ntk::io_error& e) {
       std::cerr << "certify " << c.name << ": " << e.what() << "\n";
       return 2;
     } catch (const ntk::data_error& e) {

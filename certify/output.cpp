@@ -77,6 +77,15 @@ ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol) {
   return lm;
 }
 
+void check_output_path(const std::string& option, const std::string& path) {
+  if (path.empty() || path == "-") return;
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  if (access(dir.c_str(), W_OK | X_OK) != 0)
+    throw usage_error("--" + option + ": cannot write '" + path + "': directory '" + dir + "' " +
+                      (access(dir.c_str(), F_OK) != 0 ? "does not exist" : "is not writable"));
+}
+
 void write_output(const std::string& path, const std::string& text) {
   if (path == "-") {
     std::cout << text;

@@ -33,6 +33,10 @@ ntk::json::value model_json(int depth, ntk::kernel_convention convention);
 // when lambda_min = 0 was proven exactly, "exact_zero" with its reason.
 ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol);
 
+// Throws usage_error naming --option when PATH (not "-", not empty) cannot be written: its directory
+// is missing or not writable. Checked before any computation, so a long run does not end in vain.
+void check_output_path(const std::string& option, const std::string& path);
+
 // Writes text to PATH atomically (temp file + rename) or to stdout for "-".
 void write_output(const std::string& path, const std::string& text);
 

@@ -266,3 +266,18 @@ BOOST_AUTO_TEST_CASE(certificate_of_an_mpfi_result_checks) {
   ntk::json::value c = ntk::json::parse(slurp(cert));
   BOOST_TEST(c["claim"]["lower"].as_string() == j["lambda_min"]["lower"].as_string());
 }
+
+BOOST_AUTO_TEST_CASE(unwritable_output_paths_are_refused_before_computing) {
+  sandbox sb;
+  const std::string missing = (sb.dir / "no-such-dir" / "x").string();
+  run_result r = sb.certify("ntk --data 'synthetic:sphere?n=3&d=2' --quiet --json " + missing + ".json");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(has(r.err, "--json"));
+  BOOST_TEST(has(r.err, "does not exist"));
+  r = sb.certify("ntk --data 'synthetic:sphere?n=3&d=2' --quiet --certificate " + missing + ".cert");
+  BOOST_TEST(r.status == 2);
+  r = sb.certify("kernel --data 'synthetic:sphere?n=3&d=2' --quiet --out " + missing + ".npy");
+  BOOST_TEST(r.status == 2);
+  r = sb.certify("compare --data 'synthetic:sphere?n=3&d=2' --quiet --json " + missing + ".json");
+  BOOST_TEST(r.status == 2);
+}
