@@ -34,31 +34,6 @@ double seconds_since(clock_type::time_point t0) {
 }
 
 // One certification attempt in the tier of I. The hint carries the float eigenpair between tiers.
-// Contains vᵀKv / vᵀv for every K in the enclosure k; returns its upper end (+inf if v is unusable).
-template <class I>
-mreal rayleigh_upper(const dense_matrix<I>& k, const std::vector<double>& v) {
-  mreal inf = std::numeric_limits<double>::infinity();
-  const std::size_t n = k.rows;
-  if (v.size() != n) return inf;
-  I num = interval_traits<I>::point(0.0), den = interval_traits<I>::point(0.0);
-  for (std::size_t i = 0; i < n; ++i) {
-    I row = interval_traits<I>::point(0.0);
-    for (std::size_t j = 0; j < n; ++j) row += k(i, j) * v[j];
-    num += row * v[i];
-    den += interval_traits<I>::point(v[i]) * v[i];
-  }
-  if (!(lower_d(den) > 0)) return inf;
-  const I q = num / den;
-  if constexpr (interval_traits<I>::is_double_tier) {
-    return mreal(upper_d(q));
-  } else {
-    mreal r;
-    mpfr_set_prec(r.backend().data(), mpfr_get_prec(&mpfi_of(q)->right));
-    mpfr_set(r.backend().data(), &mpfi_of(q)->right, MPFR_RNDU);
-    return r;
-  }
-}
-
 template <class I>
 ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<double>& vec_out,
                          mreal& vec_upper_out, mreal& shift_out, progress_sink& progress) {
@@ -79,8 +54,7 @@ ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<
     hint.vector = b.vector;
     hint.value = b.estimate;
     vec_out = b.vector;
-    // The double tier's upper bound already comes from this very vector.
-    vec_upper_out = interval_traits<I>::is_double_tier ? b.upper : rayleigh_upper(k, b.vector);
+    vec_upper_out = b.vector_upper;
   }
   shift_out = b.shift;
   return a;

@@ -44,6 +44,11 @@ struct lambda_min_bounds {
   mreal lower, upper;
   bool lower_proved = false, upper_proved = false;
   std::vector<double> vector;  // the approximate eigenvector behind `upper` (reusable as a hint)
+  // Upper bound on lambda_min provable from `vector` exactly as stored (binary64): its Rayleigh
+  // quotient over the enclosure, rounded up; +inf if not finite. Equal to `upper` in the binary64
+  // tier; in the MPFR tier `upper` comes from the precision-p vector and may be sharper. This is
+  // what a consumer holding only `vector` (e.g. a certificate checker) can reproduce.
+  mreal vector_upper;
   double estimate = std::numeric_limits<double>::quiet_NaN();  // floating-point estimate of lambda_min
   mreal shift;                 // the t proved by the Cholesky test (before the psd clamp); -inf if none
   long precision_bits = 53;    // working precision of the floating-point factorisation

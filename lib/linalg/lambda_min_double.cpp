@@ -126,6 +126,7 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
   out.precision_bits = 53;
   out.lower = exact_mreal(-inf);
   out.upper = exact_mreal(inf);
+  out.vector_upper = exact_mreal(inf);
   out.shift = exact_mreal(-inf);
 
   progress.update("lambda_min: midpoint-radius form", 0.0);
@@ -198,6 +199,7 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
   }
   if (up < inf) {
     out.upper = exact_mreal(up);
+    out.vector_upper = out.upper;  // `vector` is the very vector behind `up`
     out.upper_proved = true;
   } else {
     append_note(out.note, "upper bound not proved (Rayleigh quotient not finite)");

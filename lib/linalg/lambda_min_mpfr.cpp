@@ -506,6 +506,7 @@ lambda_min_bounds lambda_min_enclose<minterval>(const dense_matrix<minterval>& A
   out.precision_bits = p;
   out.lower = mreal_from(-inf, p);
   out.upper = mreal_from(inf, p);
+  out.vector_upper = mreal_from(inf, p);
   out.shift = mreal_from(-inf, p);
 
   progress.update("lambda_min: midpoint-radius form", 0.0);
@@ -625,6 +626,11 @@ lambda_min_bounds lambda_min_enclose<minterval>(const dense_matrix<minterval>& A
   if (up_ok) {
     out.upper = mreal_from(up, p, MPFR_RNDU);
     out.upper_proved = true;
+    // The same bound for the binary64 rounding of the vector, which is all that leaves this function.
+    mp_array vd(n, p);
+    for (std::size_t k = 0; k < n; ++k) mpfr_set_d(vd[k], out.vector[k], MPFR_RNDN);  // exact, p >= 53
+    mp_scalar upd(p);
+    if (rayleigh_upper_mp(A, vd, upd)) out.vector_upper = mreal_from(upd, p, MPFR_RNDU);
   } else {
     append_note(out.note, "upper bound not proved (Rayleigh quotient not finite)");
   }

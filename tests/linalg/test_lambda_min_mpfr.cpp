@@ -67,6 +67,9 @@ void run_case(long bits, std::size_t n, double cond, double rel, int samples, st
     BOOST_TEST(mpfr_get_prec(mp(b.lower)) == bits);
     const reference_spectrum ref = jacobi_eigenvalues(m, n, 2 * bits);
     BOOST_TEST(meets_reference(b, ref));
+    // The bound for the binary64 vector is a valid upper bound too (it may land on either side
+    // of `upper`: rounding the vector moves the quotient by less than the entry radii).
+    BOOST_TEST(mpfr_cmp(b.vector_upper.backend().data(), reference_lower(ref, 0).backend().data()) >= 0);
     const double c = c_theory(m, n, bits), r = r_theory(rad, n);
     const double allowed = 2.5 * c + 2 * r + 64 * n * std::ldexp(max_abs(m), -static_cast<int>(bits));
     BOOST_TEST(width(b) <= allowed, "width " << width(b) << " allowed " << allowed);
