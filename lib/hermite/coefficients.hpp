@@ -1,4 +1,4 @@
-// Hermite coefficients of ReLU and of its derivative, the step function (MATH.md §3).
+// Hermite coefficients of ReLU and of its derivative, the step function (docs/math.md §3).
 //
 // With the orthonormal Hermite polynomials h_r = He_r/√(r!), σ = Σ_r μ_r h_r and
 // c_r = 2μ_r² is the coefficient of ρ^r in κ₁ (σ = ReLU) or κ₀ (σ = step = 1{t>0}):

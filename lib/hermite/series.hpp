@@ -1,6 +1,6 @@
 // κ₁ and κ₀ as Hermite series with a rigorous tail, over either interval tier.
 //
-// κ(ρ) = Σ_r c_r ρ^r with c_r ≥ 0 and Σ_r c_r = 1 (MATH.md §3): ReLU's coefficients give κ₁,
+// κ(ρ) = Σ_r c_r ρ^r with c_r ≥ 0 and Σ_r c_r = 1 (docs/math.md §3): ReLU's coefficients give κ₁,
 // the step's give κ₀. Truncated at order R:
 //
 //   κ(t) = P_R(t) + T_R(t),   P_R(t) = Σ_{r≤R} c_r t^r,   T_R(t) = Σ_{r>R} c_r t^r.

@@ -4,7 +4,7 @@
 // result contains f(t) for every t in the argument. Values are created at the process-wide working
 // precision set by set_working_precision_bits() (Boost 1.74 keeps it in one plain static, so set it
 // before starting threads and never while they run).
-// Trap (NUMERICS.md): Boost's comparison operators on overlapping intervals throw from a noexcept
+// Trap (docs/numerics.md, "Traps seen on this platform"): Boost's comparison operators on overlapping intervals throw from a noexcept
 // function, i.e. std::terminate. Generic code never compares intervals; it compares lower_d/upper_d.
 #pragma once
 

@@ -1,7 +1,7 @@
-// The three normalisations of the NTK in use (INTERFACE.md, `certify kernel --convention`), as exact
+// The three normalisations of the NTK in use (docs/cli.md, `certify kernel --convention`), as exact
 // scalings of enclosures.
 //
-//   paper            K^(L) of MATH.md §2 (He-type recursion with the factor 2 inside κ₁, κ₀).
+//   paper            K^(L) of docs/math.md §2 (He-type recursion with the factor 2 inside κ₁, κ₀).
 //   neural-tangents  K^(L)/d: neural-tangents' default "ntk" parameterisation with W_std = √2 for
 //                    the hidden layers (the first one included), W_std = 1 for the readout and no
 //                    bias: its first layer contributes 2/d, its readout 1/2.

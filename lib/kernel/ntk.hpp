@@ -1,4 +1,4 @@
-// The limiting NTK of a deep ReLU network (MATH.md §2) as an interval matrix, over either tier.
+// The limiting NTK of a deep ReLU network (docs/math.md §2) as an interval matrix, over either tier.
 //
 // Only correlations evolve: with ρ^(1) = ρ (the data correlations, geometry.hpp),
 //   ρ^(l) = κ₁(ρ^(l-1)),   Ġ^(l) = κ₀(ρ^(l-1)),   K̂^(1) = ρ^(1),   K̂^(l) = ρ^(l) + K̂^(l-1) ∘ Ġ^(l),

@@ -1,4 +1,4 @@
-// The ReLU arc-cosine maps of MATH.md §2 on one correlation, over either interval tier:
+// The ReLU arc-cosine maps of docs/math.md §2 on one correlation, over either interval tier:
 //   κ₁(ρ) = (sin θ + (π - θ) ρ) / π = ρ + g(θ)/π,   κ₀(ρ) = 1 - θ/π,
 //   θ = arccos ρ ∈ [0, π],   sin θ = √((1-ρ)(1+ρ)),   g(θ) = sin θ - θ cos θ.
 //

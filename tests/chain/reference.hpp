@@ -1,4 +1,4 @@
-// An independent reference for the chain: the plain formulas of MATH.md §2–4 in raw MPFI at
+// An independent reference for the chain: the plain formulas of docs/math.md §2–4 in raw MPFI at
 // ref_bits, written without any code of lib/ (no geometry, relu maps, Hermite tables or
 // lambda_min enclosures), and eigenvalues from the Jacobi reference of tests/common.
 //

@@ -53,7 +53,7 @@ inline half_moment gaussian_half_moment(unsigned m) {
   return {0, mpq_rational(double_factorial_below(m))};
 }
 
-// The closed forms of MATH.md §2 in MPFI at the precision of out, for every t in rho ⊂ [-1, 1]:
+// The closed forms of docs/math.md §2 in MPFI at the precision of out, for every t in rho ⊂ [-1, 1]:
 // κ₁(t) = (√(1-t²) + (π - arccos t)·t)/π and κ₀(t) = 1 - arccos(t)/π.
 inline void kappa_closed_form(mpfi_ptr out, mpfi_srcptr rho, bool kappa1) {
   const long p = mpfi_get_prec(out);

@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(random_intervals_contain_closed_form) {
 }
 
 BOOST_AUTO_TEST_CASE(known_values_and_domain) {
-  // κ₁(1) = κ₀(1) = 1, κ₁(-1) = κ₀(-1) = 0, κ₁(0) = 1/π, κ₀(0) = 1/2 (MATH.md §2).
+  // κ₁(1) = κ₀(1) = 1, κ₁(-1) = κ₀(-1) = 0, κ₁(0) = 1/π, κ₀(0) = 1/2 (docs/math.md §2).
   const dinterval k1_one = kappa1_series(dinterval(1.0), 200), k1_minus = kappa1_series(dinterval(-1.0), 200);
   const dinterval k0_one = kappa0_series(dinterval(1.0), 200), k0_minus = kappa0_series(dinterval(-1.0), 200);
   BOOST_TEST(ntk::contains(k1_one, 1.0));

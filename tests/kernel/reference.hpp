@@ -1,4 +1,4 @@
-// An independent reference for the kernel tests: the plain formulas of MATH.md §2 in raw MPFI at
+// An independent reference for the kernel tests: the plain formulas of docs/math.md §2 in raw MPFI at
 // high precision, written without any code of lib/kernel.
 //
 //   x̃_i = T(s·x_i - mean_j s·x_j)   (mean only with centring; T: √d·y/‖y‖, y/‖y‖ or y)
