@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "data/npy.hpp"
 #include "data/readers.hpp"
 #include "data/sha256.hpp"
 
@@ -13,12 +14,6 @@ namespace ntk::detail {
 static_assert(std::endian::native == std::endian::little, "npy reader assumes a little-endian host");
 
 namespace {
-
-struct npy_header {
-  std::string descr;
-  bool fortran_order = false;
-  std::vector<std::size_t> shape;
-};
 
 // A parser for the Python dict literal of the .npy header, e.g.
 // {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }
@@ -113,37 +108,45 @@ class header_parser {
   std::size_t pos_ = 0;
 };
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
+std::string shape_text(const std::vector<std::size_t>& shape) { return npy_shape_text(shape); }
+
+}  // namespace
+
+std::string npy_shape_text(const std::vector<std::size_t>& shape) {
   std::string s = "(";
   for (std::size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-}  // namespace
-
-dataset read_npy(const std::string& path, std::size_t offset, std::optional<std::size_t> limit) {
-  const std::string bytes = read_file_bytes(path);
-  if (bytes.empty()) throw data_error(path + ": file is empty");
+npy_header parse_npy_header(std::string_view bytes, const std::string& name) {
+  if (bytes.empty()) throw data_error(name + ": file is empty");
   static const char magic[] = "\x93NUMPY";
   if (bytes.size() < 10 || std::memcmp(bytes.data(), magic, 6) != 0)
-    throw data_error(path + ": not an npy file (bad magic string)");
+    throw data_error(name + ": not an npy file (bad magic string)");
   const unsigned major = static_cast<unsigned char>(bytes[6]);
   if (major < 1 || major > 3)
-    throw data_error(path + ": unsupported npy format version " + std::to_string(major));
+    throw data_error(name + ": unsupported npy format version " + std::to_string(major));
   std::size_t header_len, header_start;
   auto byte = [&](std::size_t i) { return std::size_t(static_cast<unsigned char>(bytes[i])); };
   if (major == 1) {
     header_len = byte(8) | (byte(9) << 8);
     header_start = 10;
   } else {
-    if (bytes.size() < 12) throw data_error(path + ": truncated npy header");
+    if (bytes.size() < 12) throw data_error(name + ": truncated npy header");
     header_len = byte(8) | (byte(9) << 8) | (byte(10) << 16) | (byte(11) << 24);
     header_start = 12;
   }
-  if (bytes.size() - header_start < header_len) throw data_error(path + ": truncated npy header");
-  const npy_header h =
-      header_parser(std::string_view(bytes).substr(header_start, header_len), path).parse();
+  if (bytes.size() - header_start < header_len) throw data_error(name + ": truncated npy header");
+  npy_header h = header_parser(bytes.substr(header_start, header_len), name).parse();
+  h.data_offset = header_start + header_len;
+  return h;
+}
+
+dataset read_npy(const std::string& path, std::size_t offset, std::optional<std::size_t> limit) {
+  const std::string bytes = read_file_bytes(path);
+  const npy_header h = parse_npy_header(bytes, path);
+  const std::size_t header_start = 0, header_len = h.data_offset;
 
   std::size_t item;
   if (h.descr == "<f8") item = 8;

@@ -60,6 +60,41 @@ double deterministic_log(double x) {
   return de * ln2_hi + (de * ln2_lo + ln_m);
 }
 
+namespace {
+xoshiro256ss seeded_xoshiro(std::uint64_t seed, std::uint64_t stream, std::uint64_t domain) {
+  std::uint64_t sm = seed;
+  std::uint64_t state = splitmix64_next(sm) ^ (stream * 0xD1B54A32D192ED03ull) ^ domain;
+  std::uint64_t words[4];
+  for (auto& w : words) w = splitmix64_next(state);
+  return xoshiro256ss(words);
+}
+}  // namespace
+
+normal_stream::normal_stream(std::uint64_t seed, std::uint64_t stream, std::uint64_t domain)
+    : rng_(seeded_xoshiro(seed, stream, domain)) {}
+
+void normal_stream::next_pair(double& a, double& b) {
+  auto uniform = [&] { return 2 * (double(rng_.next() >> 11) * 0x1p-53) - 1; };
+  double u, v, s;
+  do {
+    u = uniform();
+    v = uniform();
+    s = u * u + v * v;
+  } while (!(s > 0 && s < 1));
+  const double f = std::sqrt(-2 * deterministic_log(s) / s);
+  a = u * f;
+  b = v * f;
+}
+
+void normal_stream::fill(double* out, std::size_t count) {
+  for (std::size_t k = 0; k < count; k += 2) {
+    double a, b;
+    next_pair(a, b);
+    out[k] = a;
+    if (k + 1 < count) out[k + 1] = b;
+  }
+}
+
 }  // namespace detail
 
 namespace {

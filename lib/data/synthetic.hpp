@@ -68,6 +68,26 @@ class xoshiro256ss {
 // shapes the synthetic data, whose exact doubles are what gets certified.
 double deterministic_log(double x);
 
+// A stream of standard normals, bit-reproducible on every IEEE 754 machine, built exactly as the
+// rows above: t = splitmix64(seed) (first output of splitmix64 started at state seed);
+// state = t xor (stream * 0xD1B54A32D192ED03 mod 2^64) xor domain; xoshiro256** seeded with the
+// next four splitmix64 outputs from that state; uniforms u = 2 * ((next() >> 11) * 2^-53) - 1;
+// Marsaglia's polar method: draw (u, v) until 0 < s = u*u + v*v < 1, then the pair u * f, v * f
+// with f = sqrt(-2 * deterministic_log(s) / s). With domain 0, fill(out, d) yields the normals
+// z_1..z_d of synthetic_sphere_row(seed, stream, d) before their normalisation.
+class normal_stream {
+ public:
+  normal_stream(std::uint64_t seed, std::uint64_t stream, std::uint64_t domain = 0);
+  // The next polar pair (a first, then b).
+  void next_pair(double& a, double& b);
+  // out[0..count-1] = the next count normals, taken pair by pair in order; the spare of the last
+  // pair is dropped when count is odd (the next call starts with a fresh pair).
+  void fill(double* out, std::size_t count);
+
+ private:
+  xoshiro256ss rng_;
+};
+
 }  // namespace detail
 
 }  // namespace ntk
