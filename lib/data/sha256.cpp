@@ -1,10 +1,14 @@
+// SHA-256 through Nettle (a maintained implementation, with SHA-NI/ARMv8 code paths where the CPU
+// has them); this file only adapts it to the streaming interface of sha256.hpp.
 #include "data/sha256.hpp"
 
-#include <algorithm>
+#include <nettle/sha2.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <vector>
 
@@ -14,98 +18,29 @@ namespace ntk {
 
 namespace {
 
-constexpr std::uint32_t k_round[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+static_assert(sizeof(sha256_ctx) <= 128, "ntk::sha256::ctx_ is too small for nettle's sha256_ctx");
+static_assert(alignof(sha256_ctx) <= 8, "ntk::sha256::ctx_ is not aligned enough for nettle's sha256_ctx");
 
-inline std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+sha256_ctx* ctx_of(unsigned char* storage) { return std::launder(reinterpret_cast<sha256_ctx*>(storage)); }
 
 }  // namespace
 
-sha256::sha256()
-    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-         0x5be0cd19},
-      buf_{} {}
-
-void sha256::compress(const std::uint8_t* p) {
-  std::uint32_t w[64];
-  for (int t = 0; t < 16; ++t)
-    w[t] = (std::uint32_t(p[4 * t]) << 24) | (std::uint32_t(p[4 * t + 1]) << 16) |
-           (std::uint32_t(p[4 * t + 2]) << 8) | std::uint32_t(p[4 * t + 3]);
-  for (int t = 16; t < 64; ++t) {
-    std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-    std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-  }
-  std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6],
-                h = h_[7];
-  for (int t = 0; t < 64; ++t) {
-    std::uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-    std::uint32_t ch = (e & f) ^ (~e & g);
-    std::uint32_t t1 = h + s1 + ch + k_round[t] + w[t];
-    std::uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-    std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-    std::uint32_t t2 = s0 + maj;
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  h_[0] += a;
-  h_[1] += b;
-  h_[2] += c;
-  h_[3] += d;
-  h_[4] += e;
-  h_[5] += f;
-  h_[6] += g;
-  h_[7] += h;
+sha256::sha256() {
+  ::new (static_cast<void*>(ctx_)) sha256_ctx;
+  sha256_init(ctx_of(ctx_));
 }
 
 void sha256::update(const void* data, std::size_t len) {
   if (done_) throw std::logic_error("sha256::update after digest");
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  total_ += len;
-  if (buf_len_ > 0) {
-    std::size_t take = std::min(len, std::size_t(64) - buf_len_);
-    std::memcpy(buf_.data() + buf_len_, p, take);
-    buf_len_ += take;
-    p += take;
-    len -= take;
-    if (buf_len_ < 64) return;
-    compress(buf_.data());
-    buf_len_ = 0;
-  }
-  for (; len >= 64; p += 64, len -= 64) compress(p);
-  std::memcpy(buf_.data(), p, len);
-  buf_len_ = len;
+  sha256_update(ctx_of(ctx_), len, static_cast<const std::uint8_t*>(data));
 }
 
 std::array<std::uint8_t, 32> sha256::digest() {
   if (done_) throw std::logic_error("sha256::digest called twice");
-  const std::uint64_t bits = total_ * 8;
-  buf_[buf_len_++] = 0x80;
-  if (buf_len_ > 56) {
-    std::memset(buf_.data() + buf_len_, 0, 64 - buf_len_);
-    compress(buf_.data());
-    buf_len_ = 0;
-  }
-  std::memset(buf_.data() + buf_len_, 0, 56 - buf_len_);
-  for (int i = 0; i < 8; ++i) buf_[56 + i] = std::uint8_t(bits >> (56 - 8 * i));
-  compress(buf_.data());
-  done_ = true;
   std::array<std::uint8_t, 32> out;
-  for (int i = 0; i < 8; ++i)
-    for (int j = 0; j < 4; ++j) out[4 * i + j] = std::uint8_t(h_[i] >> (24 - 8 * j));
+  static_assert(SHA256_DIGEST_SIZE == 32);
+  sha256_digest(ctx_of(ctx_), out.size(), out.data());
+  done_ = true;
   return out;
 }
 

@@ -1,4 +1,5 @@
 // SHA-256 (FIPS 180-4), streaming, for naming the exact bytes a result was computed from.
+// The compression function is Nettle's (libnettle, pkg-config `nettle`).
 #pragma once
 
 #include <array>
@@ -22,11 +23,9 @@ class sha256 {
   std::string hex_digest();
 
  private:
-  void compress(const std::uint8_t* block);
-  std::array<std::uint32_t, 8> h_;
-  std::array<std::uint8_t, 64> buf_;
-  std::size_t buf_len_ = 0;
-  std::uint64_t total_ = 0;  // bytes
+  // Nettle's struct sha256_ctx, kept opaque so that users of this header need no nettle headers
+  // (sha256.cpp checks that it fits).
+  alignas(8) unsigned char ctx_[128];
   bool done_ = false;
 };
 
