@@ -55,7 +55,7 @@ network network_load(const std::string& spec, weight_layout layout = weight_layo
 void network_save_npz(const network& net, const std::string& path);
 
 // For 1 <= k <= depth: the map g_k = W_k relu(... relu(W_1 x + b_1) ...) + b_k (layers 1..k, the
-// last one linear; MATH.md §6), or with apply_relu_output the map f_k = relu(g_k), realised as layers
+// last one linear; docs/math.md §6), or with apply_relu_output the map f_k = relu(g_k), realised as layers
 // 1..k followed by the identity layer I_{n_k} (zero bias when the network has biases), so that
 // every layer-wise method (LipSDP) handles it. The weights are copies of the exact doubles; source
 // and sha256 are those of net. Throws std::invalid_argument for k outside [1, depth].

@@ -1,4 +1,4 @@
-// A concrete feed-forward ReLU network as users store it (MATH.md §6 orientation):
+// A concrete feed-forward ReLU network as users store it (docs/math.md §6 orientation):
 //     x -> W_L relu(W_{L-1} ... relu(W_1 x + b_1) ... + b_{L-1}) + b_L,
 // W_l of shape (n_l, n_{l-1}) (output x input), row-major, exact binary64 entries. Every bound the
 // library certifies about a network is about exactly these doubles.
@@ -26,8 +26,8 @@ struct network {
   const double* b(std::size_t l) const { return has_biases ? biases[l - 1].data() : nullptr; }
 };
 
-// How matrices are stored in a file: out x in (PyTorch, MATH.md §6) or in x out (scikit-learn's
-// coefs_, MATH.md §1). `detect`: the orientation in which the shapes chain, refused if both do.
+// How matrices are stored in a file: out x in (PyTorch, docs/math.md §6) or in x out (scikit-learn's
+// coefs_, docs/math.md §1). `detect`: the orientation in which the shapes chain, refused if both do.
 enum class weight_layout { detect, out_in, in_out };
 
 }  // namespace ntk
