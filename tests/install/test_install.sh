@@ -37,6 +37,12 @@ case "$flags" in
   *) echo "test_install: pkg-config does not point into the staged install: $flags" >&2; exit 1 ;;
 esac
 cd "$tmp"
+# Every installed header must compile from the installed tree alone (catches a header that includes
+# one that was not installed).
+inc=$(dirname "$(dirname "$hdr")")
+( cd "$inc" && find . -name '*.hpp' | sort | sed 's|^\./\(.*\)|#include "\1"|' ) >all_headers.cpp
+# shellcheck disable=SC2086
+"$cxx" -std=c++20 -fsyntax-only all_headers.cpp $flags
 # shellcheck disable=SC2086
 "$cxx" -std=c++20 -O1 -o example "$src/tests/install/example.cpp" $flags
 ./example
