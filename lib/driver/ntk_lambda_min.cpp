@@ -11,11 +11,13 @@
 #include "kernel/ntk.hpp"
 #include "linalg/float_eig.hpp"
 #include "linalg/lambda_min.hpp"
+#include "linalg/verified_cholesky.hpp"
 
 namespace ntk {
 
 double relative_width(const mreal& lower, const mreal& upper) {
   if (!isfinite(lower) || !isfinite(upper)) return std::numeric_limits<double>::infinity();
+  if (lower > upper) return std::numeric_limits<double>::infinity();  // empty: not an enclosure
   if (lower == 0 && upper == 0) return 0.0;
   mreal w, m;
   mpfr_sub(w.backend().data(), upper.backend().data(), lower.backend().data(), MPFR_RNDU);
@@ -115,6 +117,7 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress);
 }  // namespace
 
 ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
+  require_binary64_environment();  // every bound below relies on round-to-nearest, gradual underflow
   const int e = homogeneity_exponent(*job.data, job.prep);
   if (e == 0) return ntk_lambda_min_scaled(job, progress);
   dataset scaled = *job.data;
@@ -196,6 +199,12 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
       out.upper_proved = true;
     }
     out.precision_bits = a.precision_bits;
+    if (out.lower_proved && out.upper_proved && out.lower > out.upper) {
+      // Two proven bounds that contradict each other mean a defect, never a certificate.
+      a.note += std::string(a.note.empty() ? "" : "; ") + "empty enclosure (lower > upper): not certified";
+      out.attempts.back().note = a.note;
+      break;
+    }
     if (out.lower_proved && out.upper_proved && relative_width(out.lower, out.upper) <= job.rtol) {
       out.certified = true;
       break;

@@ -69,11 +69,14 @@ struct ntk_outcome {
   std::vector<ntk_attempt> attempts;
 };
 
-// Relative width (upper - lower) / max(|lower|, |upper|), rounded up; +inf if a side is unproved,
-// 0 when both are exactly 0.
+// Relative width (upper - lower) / max(|lower|, |upper|), rounded up; +inf if a side is unproved
+// or the interval is empty (lower > upper), 0 when both are exactly 0.
 double relative_width(const mreal& lower, const mreal& upper);
 
 
+// Throws std::runtime_error if the floating-point environment is not binary64 round-to-nearest with
+// gradual underflow (require_binary64_environment). Never reports `certified` for an empty
+// enclosure (lower > upper).
 ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress);
 
 }  // namespace ntk

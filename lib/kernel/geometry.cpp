@@ -475,7 +475,9 @@ void gram_enclosure(dense_matrix<dinterval>& c, const std::vector<dinterval>& y,
       e = round_up(e + round_up(qi * qj));
       e = round_up(e + under);
       const double g = G[i * n + j];
-      c(i, j) = dinterval(round_down(g - e), round_up(g + e));
+      const double lo = round_down(g - e), hi = round_up(g + e);
+      // Out of the double range (inf - inf): no finite bound, but never a NaN "enclosure".
+      c(i, j) = lo <= hi ? dinterval(lo, hi) : dinterval(-HUGE_VAL, HUGE_VAL);
     }
 }
 
@@ -491,9 +493,38 @@ void gram_enclosure(dense_matrix<minterval>& c, const std::vector<minterval>& y,
     }
 }
 
+// An exponent e such that the rows 2^-e·x have their largest magnitude near 1, when |e| > 100 and
+// 2^-e·v is exact for every value v (no overflow, no loss of bits to underflow); 0 otherwise.
+// Correlations do not change under this rescaling and norms scale by 2^e exactly, so rows near
+// 1e±200 keep finite Gram products instead of inf - inf (which would be NaN, not an enclosure).
+int rescale_exponent(const dataset& ds) {
+  double m = 0;
+  for (double v : ds.x) m = std::max(m, std::fabs(v));
+  if (!(m > 0) || !std::isfinite(m)) return 0;
+  const int e = std::ilogb(m);
+  if (e > -100 && e < 100) return 0;
+  for (double v : ds.x)
+    if (std::ldexp(std::ldexp(v, -e), e) != v) return 0;
+  return e;
+}
+
+// True when every component of r is a valid interval (no NaN endpoint, lower <= upper).
 template <class I>
-void fill_general(geometry<I>& g, const dataset& ds, const preprocessing& pre, progress_sink& progress) {
+bool correlation_valid(const correlation<I>& r) {
+  return lower_d(r.rho) <= upper_d(r.rho) && lower_d(r.delta) <= upper_d(r.delta) &&
+         lower_d(r.eps) <= upper_d(r.eps);
+}
+
+template <class I>
+void fill_general(geometry<I>& g, const dataset& ds_in, const preprocessing& pre, progress_sink& progress) {
   using tr = interval_traits<I>;
+  const int e2 = rescale_exponent(ds_in);
+  dataset rescaled;
+  if (e2 != 0) {
+    rescaled = ds_in;
+    for (double& v : rescaled.x) v = std::ldexp(v, -e2);  // exact (rescale_exponent checked it)
+  }
+  const dataset& ds = e2 != 0 ? rescaled : ds_in;
   const std::size_t n = ds.n, d = ds.d;
   const std::vector<I> y = centred_rows<I>(ds, pre);
   std::vector<I> a(n, tr::point(0.0)), sa(n);
@@ -510,7 +541,7 @@ void fill_general(geometry<I>& g, const dataset& ds, const preprocessing& pre, p
     sa[i] = sqrt_nonneg(a[i]);
   }
   std::vector<I> sq(n);
-  for (std::size_t i = 0; i < n; ++i) sq[i] = scaled_square(a[i], 0, false, ds);
+  for (std::size_t i = 0; i < n; ++i) sq[i] = scaled_square(a[i], 2L * e2, false, ds);
   set_norms(g, sq, pre);
   const long nn = static_cast<long>(n);
 #pragma omp parallel for schedule(dynamic, 4)
@@ -523,6 +554,11 @@ void fill_general(geometry<I>& g, const dataset& ds, const preprocessing& pre, p
       make_consistent(r);
       const bool rd = upper_d(r.delta) < refine_below, re = upper_d(r.eps) < refine_below;
       if (rd || re) refine_pair(r, ds.row(i), ds.row(j), &y[i * d], &y[j * d], d, a[i], a[j], c(i, j));
+      if (!correlation_valid(r)) {
+        // Only when the Gram enclosure left the double range: fall back to what is always true.
+        r.rho = hull(tr::point(-1.0), tr::point(1.0));
+        r.delta = r.eps = hull(tr::point(0.0), tr::point(2.0));
+      }
       store_pair(g, i, j, r);
     }
 }

@@ -6,6 +6,7 @@
 #include <cfenv>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
@@ -35,13 +36,20 @@ bool binary64_environment_ok() {
 double rump_constant_binary64(std::size_t n, double trace, double maxdiag) {
   if (!(trace >= 0 && trace < inf && maxdiag >= 0 && maxdiag < inf)) return inf;
   const double nu = static_cast<double>(n + 1) * unit_roundoff;  // exact
-  if (!(3.0 * nu < 1.0)) return inf;
-  const double g = round_up(nu / (1.0 - nu));  // 1 - nu exact
+  if (!(3.0 * static_cast<double>(n + 2) * unit_roundoff < 1.0)) return inf;
+  const double g = round_up(nu / round_down(1.0 - 2.0 * nu));  // 2 nu exact; 1 - 2 nu exact too
   const double c1 = round_up(g * trace);
-  const double inner = round_up(2.0 * static_cast<double>(n + 1) + maxdiag);
-  const double four_eta_n = static_cast<double>(n) * 0x1p-1072;  // exact (n < 2^50)
-  const double c2 = round_up(four_eta_n * inner);
+  const double inner = round_up(2.0 * static_cast<double>(n + 2) + maxdiag);
+  const double four_eta_n1 = static_cast<double>(n + 1) * 0x1p-1072;  // exact (n < 2^50)
+  const double c2 = round_up(four_eta_n1 * inner);
   return round_up(c1 + c2);
+}
+
+void require_binary64_environment() {
+  if (!binary64_environment_ok())
+    throw std::runtime_error(
+        "the floating-point environment is not binary64 round-to-nearest with gradual underflow "
+        "(flush-to-zero, denormals-are-zero or a directed rounding mode is set): no bound can be certified");
 }
 
 bool cholesky_rn(double* a, std::size_t n) {

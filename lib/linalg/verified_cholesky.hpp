@@ -2,16 +2,33 @@
 // Cholesky" (Rump, BIT 46, 2006; constants of Rump & Jeannerod, SIMAX 35, 2014; the statement of
 // ValidSDP's libvalidsdp/cholesky.v, corollaries 2.4/2.7).
 //
-// Theorem used. Let Ã be a symmetric n x n binary64 matrix with 3(n+1)u < 1 (u = 2^-53). If the
+// Theorem used. Let Ã be a symmetric n x n binary64 matrix with 3(n+2)u < 1 (u = 2^-53). If the
 // round-to-nearest Cholesky recursion
 //     r_jj = sqrt(ã_jj - sum_{k<j} r_kj^2),   r_ij = (ã_ij - sum_{k<i} r_ki r_kj) / r_ii
 // (sums in any order, FMA allowed, a true division) finishes with every pivot r_jj finite and > 0,
 // then every ã_jj > 0 and
-//     lambda_min(Ã) > -c(Ã),   c(Ã) = (n+1)u/(1-(n+1)u) tr(Ã) + 4 eta n (2(n+1) + max_i ã_ii).
-// (In the cited corollaries c is formed from the unshifted matrix A; the proof bounds the backward
-// error of the factored matrix by its own diagonal, so tr(Ã) <= tr(A) may be used, and must be when
-// the shift is negative.) Then for Ã = mid - diag(d) and X in X(S) (midrad.hpp),
+//     lambda_min(Ã) > -c(Ã),   c(Ã) = (n+1)u/(1-2(n+1)u) tr(Ã) + 4 eta (n+1) (2(n+2) + max_i ã_ii),
+// eta = 2^-1074 (the smallest subnormal). (In the cited corollaries c is formed from the unshifted
+// matrix A; the proof bounds the backward error of the factored matrix by its own diagonal, so
+// tr(Ã) <= tr(A) may be used, and must be when the shift is negative.) Then for Ã = mid - diag(d)
+// and X in X(S) (midrad.hpp),
 //     lambda_min(X) >= lambda_min(mid) - rho(rad_offdiag) > min_i d_i - c(Ã) - r.
+//
+// Underflow. ValidSDP's corollary 2.4 (cholesky.v, `corollary_2_4_with_c_upper_bound`) is proven in
+// Flocq's FLT model of binary64, i.e. WITH gradual underflow: every operation returns
+// (x op y)(1 + d) + e, |d| <= u, |e| <= eta; its constant for an N x N matrix is
+// (N+1)u/(1-(N+1)u) tr + 4 eta N (2(N+1) + maxdiag), for left-to-right sums. Our factorisation sums
+// in another order (blocked, BLAS) and may fuse multiply-adds. Why the constant above still holds
+// (our argument): the order enters ValidSDP's proof only through its lemmas 2.1/2.2, the error of
+// one entry c - sum_{k<j} a_k b_k (then a division or a square root). For any evaluation tree of that
+// sum, with or without FMA, the relative part is bounded by (j+1)u (Rump & Jeannerod, SIMAX 35
+// (2014), Thm 4.4, any order, FMA allowed, no underflow), and underflow adds at most eta/2 per
+// product or fused operation (a subnormal sum is exact), i.e. at most (j + 1) eta/2 per entry, within
+// the (1 + (j+1)u)(j + |b_j|) eta that the lemmas already allow. We take each factor one size up
+// ((n+1)u/(1-2(n+1)u) >= (n+1)u/(1-(n+1)u); n+1, n+2 in the underflow term) as a margin for this
+// change of order; the cost is a relative change of ~1e-12 of c.
+// The theorem needs round-to-nearest with gradual underflow in every thread that computes: callers
+// check binary64_environment_ok() (or require_binary64_environment()) once before they start.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +44,13 @@ namespace ntk {
 // assumed to inherit the default floating-point environment.
 bool binary64_environment_ok();
 
+// Throws std::runtime_error naming the problem unless binary64_environment_ok(). The drivers call
+// it once at start (every certified path relies on round-to-nearest: dinterval's outward widening
+// and the Cholesky test alike).
+void require_binary64_environment();
+
 // c(Ã) above, rounded up, given trace >= tr(Ã) and maxdiag >= max_i ã_ii >= 0. +inf when
-// 3(n+1)u >= 1 or an argument is not finite.
+// 3(n+2)u >= 1 or an argument is not finite.
 double rump_constant_binary64(std::size_t n, double trace, double maxdiag);
 
 // In-place round-to-nearest Cholesky a = L L' of the symmetric n x n row-major matrix a: reads the

@@ -5,13 +5,21 @@
 #define BOOST_TEST_MODULE driver
 #include <boost/test/unit_test.hpp>
 
+#include <cfenv>
+#include <cmath>
 #include <random>
+#include <stdexcept>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 #include <string>
 #include <vector>
 
 #include "../common/jacobi.hpp"
 #include "../kernel/reference.hpp"
 #include "driver/ntk_lambda_min.hpp"
+#include "kernel/geometry.hpp"
+#include "kernel/ntk.hpp"
 
 namespace {
 
@@ -186,4 +194,69 @@ BOOST_AUTO_TEST_CASE(magnitudes_beyond_the_double_range) {
     for (double& v : ds.x) v = std::ldexp(v, e);
     check_case("scaled by 2^" + std::to_string(e), ds, {}, 3, {});
   }
+}
+
+BOOST_AUTO_TEST_CASE(kernel_entries_near_the_top_of_the_double_range_are_never_nan) {
+  // Rows near 1e200 (not powers of two apart, so the bounded Gram route is taken) and rows whose
+  // magnitudes span 1e-300 .. 1e200 (no exact rescaling exists): every entry of the double-tier
+  // kernel must be an interval (no NaN, lower <= upper) containing the 1600-bit reference value,
+  // even when it can only be [-inf, inf] or [DBL_MAX, inf].
+  std::mt19937_64 rng(61);
+  std::uniform_real_distribution<double> u(-3.0, 3.0);
+  for (int variant = 0; variant < 2; ++variant) {
+    const std::size_t n = 5, d = 4;
+    std::vector<double> x(n * d);
+    for (double& v : x) v = u(rng) * 1e200;
+    if (variant == 1) x[2] = 3.3e-300;
+    const ntk::dataset ds = make_data(n, d, x);
+    const int depth = 3;
+    BOOST_TEST_CONTEXT("variant " << variant) {
+      ntk::null_progress quiet;
+      const auto g = ntk::geometry_compute<ntk::dinterval>(ds, {}, quiet);
+      const auto k = ntk::kernel_matrix<ntk::dinterval>(g, depth, ntk::kernel_which::K, depth, quiet);
+      const kernel_test::reference_layers r = kernel_test::reference_ntk(ds, {}, depth);
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+          const ntk::dinterval e = k(i, j);
+          BOOST_TEST_REQUIRE((e.lo <= e.hi), "entry " << i << "," << j << " is [" << e.lo << ", " << e.hi << "]");
+          const kernel_test::ball& ref = r.K[depth - 1](i, j);
+          BOOST_TEST(mpfr_cmp_d(&ref.get()->left, e.lo) >= 0, "entry " << i << "," << j);
+          BOOST_TEST(mpfr_cmp_d(&ref.get()->right, e.hi) <= 0, "entry " << i << "," << j);
+        }
+      // The main job stays honest too: no NaN bound, and certified only with a valid enclosure.
+      ntk::ntk_job job;
+      job.data = &ds;
+      job.depth = depth;
+      job.precision.max_bits = 128;
+      const ntk::ntk_outcome out = ntk::ntk_lambda_min(job, quiet);
+      BOOST_TEST(!isnan(out.lower));
+      BOOST_TEST(!isnan(out.upper));
+      if (out.certified) BOOST_TEST(out.lower <= out.upper);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(empty_enclosures_are_never_certified) {
+  // relative_width decides "certified"; an interval with lower > upper is not an enclosure.
+  const ntk::mreal two = 2, one = 1, zero = 0;
+  BOOST_TEST(std::isinf(ntk::relative_width(two, one)));
+  BOOST_TEST(ntk::relative_width(one, two) == 0.5);
+  BOOST_TEST(ntk::relative_width(zero, zero) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_floating_point_environment_is_refused) {
+  ntk::dataset ds = gaussian(4, 3, 71);
+  ntk::ntk_job job;
+  job.data = &ds;
+  ntk::null_progress quiet;
+  BOOST_TEST_REQUIRE(std::fesetround(FE_UPWARD) == 0);
+  BOOST_CHECK_THROW(ntk::ntk_lambda_min(job, quiet), std::runtime_error);
+  std::fesetround(FE_TONEAREST);
+#if defined(__x86_64__)
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(csr | 0x8000u);  // flush to zero
+  BOOST_CHECK_THROW(ntk::ntk_lambda_min(job, quiet), std::runtime_error);
+  _mm_setcsr(csr);
+#endif
+  BOOST_TEST(ntk::ntk_lambda_min(job, quiet).certified);
 }

@@ -22,29 +22,35 @@ using namespace ntk_test;
 
 BOOST_AUTO_TEST_SUITE(cholesky_test)
 
-// c = (n+1)u/(1-(n+1)u) tr + 4 eta n (2(n+1) + maxdiag), evaluated exactly-enough in MPFR.
+// c = (n+1)u/(1-2(n+1)u) tr + 4 eta (n+1) (2(n+2) + maxdiag), evaluated exactly-enough in MPFR,
+// and never below ValidSDP's constant (n+1)u/(1-(n+1)u) tr + 4 eta n (2(n+1) + maxdiag).
 BOOST_AUTO_TEST_CASE(rump_constant_matches_formula) {
-  for (std::size_t n : {1u, 2u, 10u, 1000u, 123456u}) {
+  for (std::size_t n : {1u, 2u, 10u, 1000u, 123456u, 20000u}) {
     for (double tr : {0.0, 1.0, 3.75e7, 1e-300, 1e300}) {
       const double md = tr / 2;
       const double c = rump_constant_binary64(n, tr, md);
-      mpfr_t x, y;
-      mpfr_inits2(3000, x, y, static_cast<mpfr_ptr>(nullptr));
-      mpfr_set_ui(x, n + 1, MPFR_RNDN);
-      mpfr_mul_2si(x, x, -53, MPFR_RNDN);
-      mpfr_ui_sub(y, 1, x, MPFR_RNDN);
-      mpfr_div(x, x, y, MPFR_RNDN);
-      mpfr_mul_d(x, x, tr, MPFR_RNDN);
-      mpfr_set_ui(y, 2 * (n + 1), MPFR_RNDN);
-      mpfr_add_d(y, y, md, MPFR_RNDN);
-      mpfr_mul_ui(y, y, n, MPFR_RNDN);
-      mpfr_mul_2si(y, y, -1072, MPFR_RNDN);
-      mpfr_add(x, x, y, MPFR_RNDN);  // the formula, to ~3000 bits
-      BOOST_TEST(mpfr_cmp_d(x, c) <= 0, "n=" << n << " tr=" << tr);
-      mpfr_mul_d(x, x, 1 + 1e-12, MPFR_RNDN);
-      mpfr_add_d(x, x, 1e-320, MPFR_RNDN);
-      BOOST_TEST(mpfr_cmp_d(x, c) >= 0, "n=" << n << " tr=" << tr << " (too loose)");
-      mpfr_clears(x, y, static_cast<mpfr_ptr>(nullptr));
+      mpfr_t x, y, v;
+      mpfr_inits2(3000, x, y, v, static_cast<mpfr_ptr>(nullptr));
+      for (int validsdp = 0; validsdp < 2; ++validsdp) {
+        const std::size_t m = validsdp ? n : n + 1;  // the size in the underflow term
+        mpfr_set_ui(x, n + 1, MPFR_RNDN);
+        mpfr_mul_2si(x, x, -53, MPFR_RNDN);
+        mpfr_mul_ui(y, x, validsdp ? 1 : 2, MPFR_RNDN);
+        mpfr_ui_sub(y, 1, y, MPFR_RNDN);
+        mpfr_div(x, x, y, MPFR_RNDN);
+        mpfr_mul_d(x, x, tr, MPFR_RNDN);
+        mpfr_set_ui(y, 2 * (m + 1), MPFR_RNDN);
+        mpfr_add_d(y, y, md, MPFR_RNDN);
+        mpfr_mul_ui(y, y, m, MPFR_RNDN);
+        mpfr_mul_2si(y, y, -1072, MPFR_RNDN);
+        mpfr_add(x, x, y, MPFR_RNDN);  // the formula, to ~3000 bits
+        BOOST_TEST(mpfr_cmp_d(x, c) <= 0, "n=" << n << " tr=" << tr << " validsdp=" << validsdp);
+        if (!validsdp) mpfr_set(v, x, MPFR_RNDN);
+      }
+      mpfr_mul_d(v, v, 1 + 1e-12, MPFR_RNDN);
+      mpfr_add_d(v, v, 1e-320, MPFR_RNDN);
+      BOOST_TEST(mpfr_cmp_d(v, c) >= 0, "n=" << n << " tr=" << tr << " (too loose)");
+      mpfr_clears(x, y, v, static_cast<mpfr_ptr>(nullptr));
     }
   }
   BOOST_TEST(std::isinf(rump_constant_binary64(10, -1.0, 0.0)));
