@@ -80,12 +80,56 @@ void read_numeric(const matvar_t* v, const std::string& where, std::size_t& rows
     }
 }
 
+// A MATLAB v5/v7 file is a 128-byte header followed by top-level data elements, each an 8-byte tag
+// (type, byte count) and its data (miMATRIX padded to 8 bytes, miCOMPRESSED not), or a small element
+// of 8 bytes in all. libmatio reads a truncated last element without complaint (it may return a
+// partially inflated variable, or none, which would turn a cut `biases` into "no biases"), so the
+// elements must tile the file exactly.
+void check_v5_elements(const std::string& bytes, const std::string& path) {
+  if (bytes.size() < 128) throw data_error(path + ": truncated MATLAB file (header of 128 bytes incomplete)");
+  const bool swap = bytes[126] == 'M' && bytes[127] == 'I';
+  if (!swap && !(bytes[126] == 'I' && bytes[127] == 'M'))
+    return;  // not a v5 file: libmatio decides (v4 files have no cell arrays anyway)
+  auto u32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const std::uint32_t b = static_cast<unsigned char>(bytes[at + std::size_t(i)]);
+      v |= swap ? b << (8 * (3 - i)) : b << (8 * i);
+    }
+    return v;
+  };
+  std::size_t p = 128;
+  std::size_t index = 0;
+  while (p < bytes.size()) {
+    ++index;
+    if (bytes.size() - p < 8)
+      throw data_error(path + ": truncated MATLAB file (data element " + std::to_string(index) +
+                       " has an incomplete tag)");
+    const std::uint32_t type = u32(p);
+    std::size_t next;
+    if (type >> 16) {
+      next = p + 8;  // small data element
+    } else {
+      const std::size_t n = u32(p + 4);
+      next = p + 8 + n;
+      if (type != 15 /* miCOMPRESSED */) next = p + 8 + ((n + 7) / 8) * 8;
+      if (next > bytes.size() && !(type != 15 && p + 8 + n == bytes.size()))
+        throw data_error(path + ": truncated MATLAB file (data element " + std::to_string(index) +
+                         " needs " + std::to_string(8 + n) + " bytes, " +
+                         std::to_string(bytes.size() - p) + " present)");
+      if (next > bytes.size()) next = bytes.size();
+    }
+    p = next;
+  }
+}
+
 }  // namespace
 
 network read_network_mat(const std::string& path, weight_layout layout) {
   const std::string bytes = read_file_bytes(path);
   if (bytes.empty()) throw data_error(path + ": file is empty");
   const bool v73 = bytes.compare(0, 19, "MATLAB 7.3 MAT-file") == 0;
+  if (!v73) check_v5_elements(bytes, path);
   std::lock_guard<std::mutex> lock(mat_mutex);
   Mat_LogInitFunc("ntkcert", mat_log);
   mat_last_message.clear();
@@ -110,7 +154,18 @@ network read_network_mat(const std::string& path, weight_layout layout) {
     throw data_error(path + ": array weights: missing (expected a cell array `weights` of the "
                             "weight matrices" +
                      (mat_last_message.empty() ? std::string(")") : "; " + mat_last_message + ")"));
-  auto B = read_var("biases");  // optional
+  // biases is optional, but present and unreadable is an error (not "no biases").
+  std::unique_ptr<matvar_t, var_freer> B;
+  {
+    mat_last_message.clear();
+    std::unique_ptr<matvar_t, var_freer> info(Mat_VarReadInfo(mat.get(), "biases"));
+    if (info) {
+      B = read_var("biases");
+      if (!B)
+        throw data_error(path + ": array biases: cannot be read" +
+                         (mat_last_message.empty() ? std::string() : " (" + mat_last_message + ")"));
+    }
+  }
   auto cells = [&](const matvar_t* v, const char* name) {
     if (v->class_type != MAT_C_CELL)
       throw data_error(path + ": array " + name + ": not a cell array (expected a 1 x L cell of matrices)");
