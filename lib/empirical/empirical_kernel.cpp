@@ -3,6 +3,8 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cfloat>
 #include <cmath>
 #include <stdexcept>
@@ -375,6 +377,134 @@ midrad_rows product(const midrad_rows& X, const double* W, std::size_t p, bool t
   return Y;
 }
 
+// Rows of the form x̃_i = c_i·Y_i with Y an integer matrix of few bits (pixel data and the like:
+// the stored doubles are 2^E times integers; centring gives N·X_i − Σ_j X_j; normalising only
+// changes c_i). Then the first layer's products are computed almost exactly (product_integer_rows).
+struct integer_rows {
+  bool ok = false;
+  std::vector<double> Y;      // N x d integers, |Y| < 2^bits
+  std::vector<dinterval> c;   // c_i > 0
+  int bits = 0;
+};
+
+int bit_length(double v) {  // smallest b with |v| < 2^b (v an integer)
+  int e = 0;
+  std::frexp(std::fabs(v), &e);
+  return v == 0 ? 0 : e;
+}
+
+integer_rows find_integer_rows(const dataset& x, const preprocessing& prep) {
+  integer_rows r;
+  const std::size_t n = x.n, d = x.d;
+  bool any = false;
+  int lo = 0, hi = 0;
+  for (double v : x.x) {
+    if (v == 0) continue;
+    if (!std::isfinite(v)) return r;
+    int e;
+    const double m = std::frexp(std::fabs(v), &e);
+    const auto mant = static_cast<std::uint64_t>(std::ldexp(m, 53));
+    const int lsb = e - 53 + std::countr_zero(mant);
+    if (!any || lsb < lo) lo = lsb;
+    if (!any || e > hi) hi = e;
+    any = true;
+  }
+  if (!any || hi - lo > 30) return r;
+  const double nn = static_cast<double>(n);
+  r.Y.resize(n * d);
+  for (std::size_t t = 0; t < n * d; ++t) r.Y[t] = std::ldexp(x.x[t], -lo);  // exact, |.| < 2^30
+  if (prep.center) {
+    if (hi - lo + bit_length(nn) + 1 > 50) return r;
+    std::vector<double> sigma(d, 0.0);  // exact: integers below 2^50
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < d; ++k) sigma[k] += r.Y[i * d + k];
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < d; ++k) r.Y[i * d + k] = nn * r.Y[i * d + k] - sigma[k];  // exact
+  }
+  double maxy = 0;
+  for (double v : r.Y) maxy = std::max(maxy, std::fabs(v));
+  r.bits = bit_length(maxy);
+  if (r.bits > 30) return r;
+  r.c.resize(n);
+  if (prep.normalize == normalization::none) {
+    dinterval c = dinterval(x.scale_num) / dinterval(x.scale_den) * dinterval(std::ldexp(1.0, lo));
+    if (prep.center) c = c / dinterval(nn);
+    for (auto& v : r.c) v = c;
+  } else {
+    const dinterval st = sqrt(dinterval(prep.normalize == normalization::sphere ? static_cast<double>(d) : 1.0));
+    for (std::size_t i = 0; i < n; ++i) {
+      dinterval a(0.0);
+      for (std::size_t k = 0; k < d; ++k) a = a + sqr(dinterval(r.Y[i * d + k]));
+      if (!(a.hi > 0)) return r;  // a zero row: rejected elsewhere
+      r.c[i] = st / sqrt(a);
+    }
+  }
+  r.ok = true;
+  return r;
+}
+
+// G = diag(c)·Y·Wᵀ (W: p x q). W = W_hi + W_lo with W_hi on the grid 2^(e_max − β), β chosen so that
+// every partial sum of Y·W_hiᵀ is an integer multiple of the grid below 2^53 (exact in any order);
+// Y·W_loᵀ (|W_lo| <= half a grid step) carries the usual γ_q bound, by Cauchy–Schwarz.
+// Returns false (and leaves Y untouched) when the integers are too wide for a useful β.
+bool product_integer_rows(const integer_rows& ir, std::size_t N, std::size_t q, const double* W, std::size_t p,
+                          midrad_rows& out) {
+  int lq = 0;
+  while ((std::size_t(1) << lq) < q) ++lq;
+  const int beta = 53 - ir.bits - lq - 1;
+  if (beta < 12) return false;
+  double wmax = 0;
+  for (std::size_t t = 0; t < p * q; ++t) wmax = std::max(wmax, std::fabs(W[t]));
+  out.rows = N;
+  out.cols = p;
+  out.m.assign(N * p, 0.0);
+  out.r.assign(N * p, 0.0);
+  out.exact = false;
+  if (wmax == 0) {
+    out.exact = true;
+    return true;
+  }
+  int emax;
+  std::frexp(wmax, &emax);  // wmax < 2^emax
+  const int g = emax - beta;
+  std::vector<double> Whi(p * q), Wlo(p * q);
+  for (std::size_t t = 0; t < p * q; ++t) {
+    Whi[t] = std::ldexp(std::nearbyint(std::ldexp(W[t], -g)), g);  // |Whi / 2^g| <= 2^beta
+    Wlo[t] = W[t] - Whi[t];                                         // exact
+  }
+  const int iN = static_cast<int>(N), ip = static_cast<int>(p), iq = static_cast<int>(q);
+  std::vector<double> Phi(N * p), Plo(N * p);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iN, ip, iq, 1.0, ir.Y.data(), iq, Whi.data(), iq, 0.0,
+              Phi.data(), ip);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iN, ip, iq, 1.0, ir.Y.data(), iq, Wlo.data(), iq, 0.0,
+              Plo.data(), ip);
+  const double gq = gamma_up(q);
+  std::vector<double> yn(N), wn(p);
+  std::vector<std::size_t> nz(p, 0);
+  for (std::size_t i = 0; i < N; ++i) yn[i] = norm_up(ir.Y.data() + i * q, q, 1);
+  for (std::size_t j = 0; j < p; ++j) {
+    wn[j] = norm_up(Wlo.data() + j * q, q, 1);
+    for (std::size_t k = 0; k < q; ++k) nz[j] += Wlo[j * q + k] != 0;
+  }
+  const long NN = static_cast<long>(N);
+#pragma omp parallel for schedule(static)
+  for (long ii = 0; ii < NN; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    for (std::size_t j = 0; j < p; ++j) {
+      const std::size_t t = i * p + j;
+      const double P = Phi[t] + Plo[t];
+      double rP = round_up(unit_roundoff * std::fabs(P));
+      if (yn[i] != 0 && nz[j] != 0)
+        rP = round_up(rP + round_up(round_up(round_up(gq * yn[i]) * wn[j]) + underflow_term(nz[j])));
+      const dinterval G = dinterval(round_down(P - rP), round_up(P + rP)) * ir.c[i];
+      const double m = 0.5 * G.lo + 0.5 * G.hi;
+      out.m[t] = m;
+      out.r[t] = std::max(round_up(G.hi - m), round_up(m - G.lo));
+    }
+  }
+  return true;
+}
+
 // Gram matrix M Mᵀ of M ∈ [Mm ± Mr] as a dinterval matrix (both triangles).
 dense_matrix<dinterval> gram_midrad(const midrad_rows& M) {
   const std::size_t N = M.rows, q = M.cols;
@@ -429,10 +559,13 @@ empirical_parts<dinterval> empirical_kernel_fast(const network& net, const datas
   std::vector<midrad_rows> feats(L);
   std::vector<std::vector<char>> masks(L);
   feats[0] = midrad_of(preprocessed_rows<dinterval>(data, prep), N, data.d);
+  const integer_rows irows = L > 1 ? find_integer_rows(data, prep) : integer_rows{};
   for (std::size_t l = 1; l < L; ++l) {
     progress.update("empirical: layer " + std::to_string(l) + " forward", double(l) / (2.0 * L));
     const std::size_t nout = net.rows(l);
-    midrad_rows G = product(feats[l - 1], net.W(l).data(), nout, true);
+    midrad_rows G;
+    if (!(l == 1 && irows.ok && product_integer_rows(irows, N, data.d, net.W(1).data(), nout, G)))
+      G = product(feats[l - 1], net.W(l).data(), nout, true);
     const double* b = net.b(l);
     if (b) {
       for (std::size_t i = 0; i < N; ++i)
