@@ -176,7 +176,9 @@ feature_map_result run(const dataset& ds, const preprocessing& pre, int depth, p
         const I s = pair_scale(g, i, j);
         I q = g.uniform_norm ? tr::point(0.0) : sqr(g.norm[i] - g.norm[j]);
         I D = q + 2.0 * s * c.delta;
-        if (direct) {
+        // The direct sum costs d operations per pair: only where q + 2sδ^(1) is not already tight
+        // (the centring/normalisation-free geometry is usually exact up to a few roundings).
+        if (direct && !(lower_d(D) > 0 && width_up(D) <= std::ldexp(lower_d(D), -40))) {
           const I Dd = from_dinterval<I>(direct_sqdist(ds, i, j, scale2));
           D = meet(D, Dd);
           // q = D − 2sδ^(1) as well; q ≥ 0 (a square).
