@@ -120,6 +120,56 @@ double interval_product_upper(const network& net, const network_abs& absw, const
   return round_up(a + b);
 }
 
+// Upper bound of sup ||J|| by a norm-wise split: J lies in {M + E : ||E||_2 <= rho} with M the
+// product taken with slope 1/2 at the unstable neurons. From the output side, P = M + E (n_L x n_l):
+//   P S_l = M S_mid + M Delta + E S_l,  Delta = diag(+-1/2 on unstable),  ||M Delta|| <= ||M_U|| / 2,
+//   ||E S_l|| <= ||E||;  then (P S_l) W_l = M' W_l + E' W_l,  ||E' W_l|| <= ||E'|| ||W_l||,
+// and the rounding of M' W_l (entrywise radius R) adds ||R|| to rho. Finally ||J|| <= ||M|| + rho.
+// Used when n_L <= n_0 (the products stay n_L rows tall); +inf otherwise.
+double norm_split_upper(const network& net, const network_abs& absw, const std::vector<double>& wnorm,
+                        const std::vector<std::vector<int>>& signs) {
+  const std::size_t L = net.depth(), n0 = net.widths[0], nL = net.widths[L];
+  if (nL > n0) return inf;
+  std::vector<double> M = net.W(L), Q, R;
+  const std::size_t rows = nL;
+  std::size_t cols = net.cols(L);
+  double rho = 0;
+  for (std::size_t l = L - 1; l >= 1; --l) {
+    // ||M_U|| / 2 over the unstable columns, then the slopes: 1 (active), 0, 1/2 (unstable; exact).
+    std::vector<double> MU;
+    std::size_t nu = 0;
+    for (std::size_t j = 0; j < cols; ++j)
+      if (signs[l - 1][j] == 0) ++nu;
+    if (nu > 0) {
+      MU.reserve(rows * nu);
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j)
+          if (signs[l - 1][j] == 0) MU.push_back(M[i * cols + j]);
+      const double mu = spectral_norm_enclose(MU, rows, nu).upper;
+      rho = round_up(rho + round_up(0.5 * mu));
+    }
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t j = 0; j < cols; ++j) {
+        const int sg = signs[l - 1][j];
+        if (sg < 0) M[i * cols + j] = 0;
+        else if (sg == 0) M[i * cols + j] *= 0.5;  // exact unless subnormal: error <= eta each
+      }
+    // The halvings' underflow: an entrywise error <= eta on rows x nu entries, norm <= rows nu eta.
+    if (nu > 0) rho = round_up(rho + round_up(static_cast<double>(rows * nu) * 0x1p-1074));
+    const std::size_t nc = net.cols(l);
+    Q.assign(rows * nc, 0.0);
+    R.assign(rows * nc, 0.0);
+    midrad_operand A{M.data(), nullptr, nullptr, false};
+    midrad_operand B{net.W(l).data(), nullptr, absw.layer(l), false};
+    midrad_gemm(rows, nc, cols, A, B, Q.data(), R.data());
+    rho = round_up(round_up(rho * wnorm[l - 1]) + spectral_norm_enclose(R, rows, nc).upper);
+    M.swap(Q);
+    cols = nc;
+    if (!std::isfinite(rho)) return inf;
+  }
+  return round_up(spectral_norm_enclose(M, rows, cols).upper + rho);
+}
+
 // Is the double point p provably in the ball around c = (num/den) row?
 bool in_ball(const std::vector<double>& p, const double* row, double num, double den, double eps, ball_norm norm) {
   double ss = 0;
@@ -158,6 +208,8 @@ local_result local_lipschitz(const network& net, const std::vector<double>& x, s
   const std::size_t n0 = net.widths[0], L = net.depth();
   const network_abs absw(net);
   const std::vector<double> w1norm = row_norms_upper(net);
+  std::vector<double> wnorm;
+  for (std::size_t l = 1; l <= L; ++l) wnorm.push_back(spectral_norm_enclose(net.W(l), net.rows(l), net.cols(l)).upper);
   std::mt19937_64 gen(opt.seed * 0x9E3779B97F4A7C15ull + 777);
   std::uniform_int_distribution<int> coin(0, 1);
   for (std::size_t r = 0; r < rows; ++r) {
@@ -182,6 +234,13 @@ local_result local_lipschitz(const network& net, const std::vector<double>& x, s
     pt.interval_upper = interval_product_upper(net, absw, signs);
     pt.upper = pt.interval_upper;
     pt.upper_method = "interval-product";
+    if (!pt.stable) {
+      pt.split_upper = norm_split_upper(net, absw, wnorm, signs);
+      if (pt.split_upper < pt.upper) {
+        pt.upper = pt.split_upper;
+        pt.upper_method = "norm-split";
+      }
+    }
     if (opt.slope_upper && !pt.stable) {
       pt.slope_upper = opt.slope_upper(alpha, beta);
       if (pt.slope_upper < pt.upper) {

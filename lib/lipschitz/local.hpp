@@ -8,7 +8,9 @@
 //   upper: every Jacobian (Clarke generalised ones included) at points of B lies in the interval
 //          product P = W_L S_{L-1} W_{L-1} ... S_1 W_1 (S_l diagonal, entries {0}, {1} or [0, 1]),
 //          enclosed in midpoint-radius form [M +- R]; so sup ||J|| <= ||M||_2 + ||R||_2, both
-//          certified by spectral_norm_enclose. Optionally also a caller-supplied bound from the
+//          certified by spectral_norm_enclose. Also a norm-wise split (slope 1/2 at unstable
+//          neurons, the deviation bounded in operator norm: local.cpp, norm_split_upper).
+//          Optionally also a caller-supplied bound from the
 //          per-neuron slopes (LipSDP-Neuron), and a global upper bound; the smallest is kept.
 //   lower: Lemma 6.1 at the row itself and at a few points of B (each proven to lie in B).
 // A row with every neuron stable has one Jacobian on B: lower and upper agree up to rounding.
@@ -46,8 +48,9 @@ struct local_point {
   double upper = std::numeric_limits<double>::infinity();  // certified: Lip(f on B) <= upper
   bool stable = false;     // every hidden neuron stable on B
   std::size_t unstable = 0;
-  std::string upper_method;  // "interval-product", "lipsdp-neuron" or "global"
+  std::string upper_method;  // "interval-product", "norm-split", "lipsdp-neuron" or "global"
   double interval_upper = std::numeric_limits<double>::infinity();
+  double split_upper = std::numeric_limits<double>::infinity();
   double slope_upper = std::numeric_limits<double>::infinity();
   double float_at_row = std::numeric_limits<double>::quiet_NaN();  // float ||J(c)||, no guarantee
 };
