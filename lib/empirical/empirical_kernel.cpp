@@ -317,14 +317,30 @@ midrad_rows product(const midrad_rows& X, const double* W, std::size_t p, bool t
     wn[j] = trans ? norm_up(W + j * q, q, 1) : norm_up(W + j, q, p);
     for (std::size_t k = 0; k < q; ++k) nz[j] += (trans ? W[j * q + k] : W[k * p + j]) != 0;
   }
-  if (X.exact) {
-    std::vector<double> xn(N);
-    for (std::size_t i = 0; i < N; ++i) xn[i] = norm_up(X.m.data() + i * q, q, 1);
-    for (std::size_t i = 0; i < N; ++i)
+  // Cauchy–Schwarz: rad_ij = (γ_q‖Xm_i‖ + ‖Xr_i‖)‖W_j‖ + nz_j η. Used when the input radius is
+  // negligible against the rounding term (‖Xr_i‖ <= γ_q‖Xm_i‖/64 for every row): then no second
+  // product is needed, at the price of Cauchy–Schwarz in the rounding term (a small constant for
+  // ReLU features). Otherwise the propagated radius needs the entrywise product below.
+  std::vector<double> xn(N), xr(N, 0.0);
+  bool small_radius = true;
+  for (std::size_t i = 0; i < N; ++i) {
+    xn[i] = norm_up(X.m.data() + i * q, q, 1);
+    if (!X.exact) {
+      xr[i] = norm_up(X.r.data() + i * q, q, 1);
+      small_radius = small_radius && xr[i] <= g * xn[i] / 64;
+    }
+  }
+  if (X.exact || small_radius) {
+    const long NN = static_cast<long>(N);
+#pragma omp parallel for schedule(static)
+    for (long ii = 0; ii < NN; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      const double a = round_up(round_up(g * xn[i]) + xr[i]);
       for (std::size_t j = 0; j < p; ++j) {
-        if (xn[i] == 0 || nz[j] == 0) continue;  // a zero row or column: every product is exactly 0
-        Y.r[i * p + j] = round_up(round_up(round_up(g * xn[i]) * wn[j]) + underflow_term(nz[j]));
+        if (a == 0 || nz[j] == 0) continue;  // a zero row or column: every product is exactly 0
+        Y.r[i * p + j] = round_up(round_up(a * wn[j]) + underflow_term(nz[j]));
       }
+    }
     return Y;
   }
   // Z = γ|Xm| + Xr (upward), then Z|op(W)| bounded.
@@ -432,9 +448,17 @@ integer_rows find_integer_rows(const dataset& x, const preprocessing& prep) {
     for (auto& v : r.c) v = c;
   } else {
     const dinterval st = sqrt(dinterval(prep.normalize == normalization::sphere ? static_cast<double>(d) : 1.0));
+    // ‖Y_i‖² is an integer; below 2^53 every partial sum is exact in binary64.
+    const bool exact_sum = 2 * r.bits + bit_length(static_cast<double>(d)) <= 53;
     for (std::size_t i = 0; i < n; ++i) {
       dinterval a(0.0);
-      for (std::size_t k = 0; k < d; ++k) a = a + sqr(dinterval(r.Y[i * d + k]));
+      if (exact_sum) {
+        double s = 0;
+        for (std::size_t k = 0; k < d; ++k) s += r.Y[i * d + k] * r.Y[i * d + k];
+        a = dinterval(s);
+      } else {
+        for (std::size_t k = 0; k < d; ++k) a = a + sqr(dinterval(r.Y[i * d + k]));
+      }
       if (!(a.hi > 0)) return r;  // a zero row: rejected elsewhere
       r.c[i] = st / sqrt(a);
     }
