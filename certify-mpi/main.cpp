@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -38,6 +39,12 @@ namespace {
 using certify::usage_error;
 using clock_type = std::chrono::steady_clock;
 double since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+// CPU time of this process (all its threads), for per-rank rates on a shared machine.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 certify::command_spec spec() {
   certify::command_spec s;
@@ -211,8 +218,9 @@ int run(int argc, char** argv, int rank, int size) {
     zero_reason = "depth 1 kernel of centred rows: the rows sum to zero, so XX^T 1 = 0";
   }
   ntk::distributed::dist_bounds B;
-  double t_kernel = 0, t_lambda = 0;
+  double t_kernel = 0, t_lambda = 0, cpu_kernel = 0, cpu_lambda = 0;
   std::vector<std::string> methods;
+  std::size_t entries_rank0 = 0;
   if (!zero_reason.empty()) {
     out.exact_zero = true;
     out.exact_zero_reason = zero_reason;
@@ -244,6 +252,7 @@ int run(int argc, char** argv, int rank, int size) {
     omp_set_max_active_levels(1);
     openblas_set_num_threads(1);  // OpenMP threads share the block pairs; BLAS runs inside them
     const auto tk = clock_type::now();
+    const double ck = cpu_seconds();
     ntk::distributed::local_kernel K;
     try {
       K = ntk::distributed::compute_local_kernel(*rows, job.prep, job.depth, job.convention, layout);
@@ -257,15 +266,19 @@ int run(int argc, char** argv, int rank, int size) {
       Cblacs_gridexit(ctxt);
       return s;
     }
+    cpu_kernel = cpu_seconds() - ck;
     MPI_Barrier(MPI_COMM_WORLD);
     t_kernel = since(tk);
     methods = K.methods;
+    entries_rank0 = K.pairs;
     if (timings) std::cerr << "certify-mpi: kernel " << fmt(t_kernel, 4) << " s (" << K.pairs << " entries on rank 0)\n";
     const auto tl = clock_type::now();
+    const double cl = cpu_seconds();
     ntk::distributed::dist_options opt;
     opt.rtol = job.rtol;
     B = ntk::distributed::lambda_min_distributed(K, MPI_COMM_WORLD, ctxt, opt);
     t_lambda = since(tl);
+    cpu_lambda = cpu_seconds() - cl;
     if (timings)
       std::cerr << "certify-mpi: lambda_min " << fmt(t_lambda, 4) << " s (" << B.factorizations << " pdpotrf "
                 << fmt(B.seconds_factor, 4) << " s, " << B.solves << " pdpotrs " << fmt(B.seconds_solve, 4) << " s)\n";
@@ -311,6 +324,11 @@ int run(int argc, char** argv, int rank, int size) {
   secs["pdpotrs"] = B.seconds_solve;
   secs["other"] = B.seconds_other;
   dist["seconds"] = secs;
+  ntk::json::value cpu = ntk::json::value::object();  // rank 0's process CPU time
+  cpu["kernel"] = cpu_kernel;
+  cpu["lambda_min"] = cpu_lambda;
+  dist["cpu_seconds_rank0"] = cpu;
+  dist["entries_rank0"] = static_cast<unsigned long>(entries_rank0);
   ntk::json::value ms = ntk::json::value::array();
   for (const auto& m : methods) ms.push_back(m);
   dist["gram_methods"] = ms;

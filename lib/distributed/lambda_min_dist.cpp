@@ -8,7 +8,6 @@
 #include <lapacke.h>
 
 #include <cstdio>
-#include <cstdlib>
 
 #include "distributed/bounds.hpp"
 #include "distributed/scalapack.hpp"
@@ -409,7 +408,6 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
       if (it % every == 0 || it == steps) {
         S.products_block(V, k, W);
         if (!rayleigh_ritz(V, W, n, k, ritz)) return false;
-        if (std::getenv("NTKCERT_MPI_DEBUG")) std::fprintf(stderr, "it %d theta1 %.17g theta2 %.17g res %.3g\n", it, ritz.theta1, ritz.theta2, ritz.residual);
         if (done(ritz)) break;
       }
     }

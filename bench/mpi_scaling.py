@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Strong scaling of certify-mpi on this machine (P = 1, 2 ranks, one thread each) next to the
+single-process `certify ntk` on the same data, and a model of N = 60,000 (Fashion-MNIST train,
+depth 3) on clusters of nodes like this one, built from the measured per-rank rates.
+
+usage: bench/mpi_scaling.py [--n 4000] [--depth 3] [--ranks 1,2] [--build build-mpi]
+                            [--out bench/mpi_results.json] [--model-only]
+
+Model (documented in README "## Past one machine (MPI)"): a node = this machine (2 cores, 24 GB),
+running 2 ranks of one thread, so P = 2 x nodes. With measured per-rank rates
+  kr  kernel entries per rank-second (lower triangle, depth 3),
+  fr  pdpotrf flop/s per rank (N^3/3 flops per factorisation, at P = 2 with its communication),
+  sr  pdpotrs flop/s per rank (2 N^2 k flops per block solve of k = 8 vectors),
+the predicted time is
+  N(N+1)/2 / (P kr) + F (N^3/3) / (P fr) + S 2N^2 k / (P sr)      (computation)
+  + F (N^2 / sqrt(P)) 8 bytes / B + F (N/nb) 2 log2(P) alpha        (pdpotrf messages)
+  + S (N/nb) 4 log2(P) alpha                                         (pdpotrs messages)
+with F = 2 factorisations, S = 94 block solves (the caps: 90 + 4), B = 1 GB/s per node link and
+alpha = 20 us per message (commodity 10 GbE); and the memory per rank
+  16 N^2 / P (midpoint and factor) + 16 N d (rows and centred rows) + 32 N k (subspace) bytes.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(cmd, env):
+    t0 = time.time()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.time() - t0
+    if p.returncode not in (0, 1):
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
+    return json.loads(p.stdout), wall
+
+
+def model(rates, n=60000, d=784, nodes=(8, 16, 32), ranks_per_node=2, nb=64, k=8, F=2, S=94,
+          bandwidth=1e9, alpha=20e-6, node_memory=24e9):
+    out = []
+    for m in nodes:
+        P = m * ranks_per_node
+        lg = math.log2(P)
+        kernel = n * (n + 1) / 2 / (P * rates["kernel_entries_per_rank_s"])
+        factor = F * (n ** 3 / 3) / (P * rates["pdpotrf_flops_per_rank_s"])
+        solve = S * 2 * n * n * k / (P * rates["pdpotrs_flops_per_rank_s"])
+        comm = F * (n * n / math.sqrt(P)) * 8 / bandwidth + F * (n / nb) * 2 * lg * alpha + S * (n / nb) * 4 * lg * alpha
+        mem_rank = 16 * n * n / P + 16 * n * d + 32 * n * k
+        out.append({"nodes": m, "ranks": P, "kernel_s": kernel, "pdpotrf_s": factor, "pdpotrs_s": solve,
+                    "communication_s": comm, "total_s": kernel + factor + solve + comm,
+                    "memory_per_rank_GB": mem_rank / 1e9, "memory_per_node_GB": ranks_per_node * mem_rank / 1e9,
+                    "fits": ranks_per_node * mem_rank < 0.9 * node_memory})
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=4000)
+    ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--ranks", default="1,2")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-mpi"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "mpi_results.json"))
+    ap.add_argument("--model-only", action="store_true", help="recompute the model from --out")
+    a = ap.parse_args()
+    if a.model_only:
+        res = json.load(open(a.out))
+    else:
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   OMPI_MCA_btl_vader_single_copy_mechanism="none")
+        data = ["--data", "fashion-mnist:train", "--limit", str(a.n), "--center", "--normalize", "sphere",
+                "--depth", str(a.depth)]
+        res = {"n": a.n, "depth": a.depth, "machine": os.uname().nodename, "cores": os.cpu_count(),
+               "load_before": os.getloadavg(), "runs": []}
+        for P in [int(x) for x in a.ranks.split(",")]:
+            j, wall = run(["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(P),
+                           os.path.join(a.build, "certify-mpi", "certify-mpi"), "--json", "-"] + data, env)
+            dist = j["distributed"]
+            res["runs"].append({"ranks": P, "wall_s": wall, "lambda_min": j["lambda_min"], "distributed": dist})
+            print(f"P = {P}: {wall:.1f} s wall, kernel {dist['seconds']['kernel']:.1f} s, "
+                  f"pdpotrf {dist['seconds']['pdpotrf']:.1f} s ({dist['factorizations']}), "
+                  f"pdpotrs {dist['seconds']['pdpotrs']:.1f} s ({dist['solves']}), "
+                  f"lambda_min [{j['lambda_min']['lower']}, {j['lambda_min']['upper']}]", flush=True)
+        # The single-process competitor on the same data, with as many threads as ranks above.
+        env1 = dict(env, OMP_NUM_THREADS=str(max(int(x) for x in a.ranks.split(","))),
+                    OPENBLAS_NUM_THREADS=str(max(int(x) for x in a.ranks.split(","))))
+        j, wall = run([os.path.join(a.build, "certify", "certify"), "ntk", "--precision", "53", "--json", "-"] + data, env1)
+        res["single_process"] = {"threads": int(env1["OMP_NUM_THREADS"]), "wall_s": wall, "lambda_min": j["lambda_min"]}
+        print(f"certify ntk ({env1['OMP_NUM_THREADS']} threads): {wall:.1f} s, "
+              f"[{j['lambda_min']['lower']}, {j['lambda_min']['upper']}]", flush=True)
+        res["load_after"] = os.getloadavg()
+    n = res["n"]
+    best = max(res["runs"], key=lambda r: r["ranks"])
+    P = best["ranks"]
+    d = best["distributed"]
+    k = 8
+    rates = {
+        "from_ranks": P,
+        "kernel_entries_per_rank_s": n * (n + 1) / 2 / (P * d["seconds"]["kernel"]),
+        "pdpotrf_flops_per_rank_s": d["factorizations"] * n ** 3 / 3 / (P * d["seconds"]["pdpotrf"]),
+        "pdpotrs_flops_per_rank_s": d["solves"] * 2 * n * n * k / (P * d["seconds"]["pdpotrs"]),
+    }
+    res["rates"] = rates
+    res["model_n60000_depth3"] = model(rates)
+    for r in res["runs"]:
+        r1 = res["runs"][0]
+        r["speedup_vs_first"] = r1["wall_s"] / r["wall_s"]
+    json.dump(res, open(a.out, "w"), indent=1)
+    print(f"rates per rank (P = {P}): kernel {rates['kernel_entries_per_rank_s']:.3g} entries/s, "
+          f"pdpotrf {rates['pdpotrf_flops_per_rank_s'] / 1e9:.2f} GFLOP/s, pdpotrs {rates['pdpotrs_flops_per_rank_s'] / 1e9:.2f} GFLOP/s")
+    for m in res["model_n60000_depth3"]:
+        print(f"N = 60000 on {m['nodes']:2d} nodes ({m['ranks']} ranks): {m['total_s'] / 60:.1f} min "
+              f"(kernel {m['kernel_s'] / 60:.1f}, pdpotrf {m['pdpotrf_s'] / 60:.1f}, pdpotrs {m['pdpotrs_s'] / 60:.1f}, "
+              f"messages {m['communication_s'] / 60:.1f}), {m['memory_per_node_GB']:.1f} GB per node")
+
+
+if __name__ == "__main__":
+    main()
