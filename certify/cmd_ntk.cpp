@@ -29,6 +29,11 @@ command_spec ntk_spec() {
   for (auto& o : model_options()) s.options.push_back(o);
   for (auto& o : precision_options()) s.options.push_back(o);
   s.options.push_back({"certificate", "PATH", "", "also write a certificate that 'certify check' re-verifies"});
+  s.options.push_back({"float64", "auto|full|fast|none", "auto",
+                       "the plain float64 answer printed next to the certified one: full = closed-form float64 "
+                       "kernel and LAPACK dsyevr as peers do (O(N^3)); fast = that kernel's Rayleigh quotient at "
+                       "the certified eigenvector (O(N^2), equal to its lambda_min up to second order); none; "
+                       "auto = full for N <= 500, fast above"});
   for (auto& o : chain_options()) s.options.push_back(o);
   for (auto& o : output_options()) s.options.push_back(o);
   return s;
@@ -157,6 +162,12 @@ int run_ntk(const std::vector<std::string>& argv) {
   bool chain_enabled = false;
   std::vector<unsigned> chain_orders;
   read_chain_options(args, chain_enabled, chain_orders);
+  const std::string f64 = args.get("float64", "auto");
+  if (f64 == "auto") job.float64_how = ntk::ntk_job::float64_method::automatic;
+  else if (f64 == "full") job.float64_how = ntk::ntk_job::float64_method::full;
+  else if (f64 == "fast") job.float64_how = ntk::ntk_job::float64_method::fast;
+  else if (f64 == "none") job.float64 = false;
+  else throw usage_error("--float64 takes auto, full, fast or none, not '" + f64 + "'");
   ntk::dataset data = load_data(args, job.prep);
   job.data = &data;
 
@@ -175,6 +186,7 @@ int run_ntk(const std::vector<std::string>& argv) {
     ntk::json::value f = ntk::json::value::object();
     f["lambda_min"] = out.float64_lambda_min;
     f["seconds"] = out.float64_seconds;
+    f["method"] = out.float64_method;
     j["float64"] = f;
   }
   ntk::json::value attempts = ntk::json::value::array();
@@ -210,7 +222,9 @@ int run_ntk(const std::vector<std::string>& argv) {
     if (out.float64_done) {
       const bool inside = out.float64_lambda_min >= out.lower && out.float64_lambda_min <= out.upper;
       o << "float64     " << fmt_double(out.float64_lambda_min) << "  ("
-        << (inside ? "inside" : "OUTSIDE") << " the certified enclosure)\n";
+        << (inside ? "inside" : "OUTSIDE") << " the certified enclosure"
+        << (out.float64_method == "rayleigh" ? "; float64 kernel's Rayleigh quotient at the certified eigenvector" : "")
+        << ")\n";
     }
     o << "precision   " << out.precision_bits << " bits" << (out.precision_bits <= 53 ? " (double tier)" : " (MPFI)")
       << ", " << out.attempts.size() << " attempt(s)\ntime        " << fmt_double(out.seconds, 3) << " s\n";

@@ -11,6 +11,7 @@
 #include "kernel/ntk.hpp"
 #include "linalg/float_eig.hpp"
 #include "linalg/lambda_min.hpp"
+#include "linalg/midrad.hpp"
 #include "linalg/verified_cholesky.hpp"
 
 namespace ntk {
@@ -40,8 +41,12 @@ template <class I>
 ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<double>& vec_out,
                          mreal& vec_upper_out, mreal& shift_out, progress_sink& progress) {
   const auto t0 = clock_type::now();
-  geometry<I> g = geometry_compute<I>(*job.data, job.prep, progress);
-  dense_matrix<I> k = ntk_compute<I>(g, job.depth, progress);
+  dense_matrix<I> k;
+  {
+    // The geometry (three n x n interval matrices) is freed before the eigenvalue work.
+    geometry<I> g = geometry_compute<I>(*job.data, job.prep, progress);
+    k = ntk_compute<I>(g, job.depth, progress);
+  }
   apply_convention(k, kernel_which::K, job.convention, job.data->d, job.depth);
   lambda_min_bounds b = lambda_min_enclose<I>(k, true, hint.vector.empty() ? nullptr : &hint, progress);
   ntk_attempt a;
@@ -83,12 +88,26 @@ bool exact_zero_case(const ntk_job& job, ntk_outcome& out) {
   return false;
 }
 
-// What plain float64 code says: the closed-form kernel and LAPACK's smallest eigenpair.
-double float64_lambda_min(const ntk_job& job, std::vector<double>* vec) {
+// What plain float64 code says: the closed-form kernel and LAPACK's smallest eigenpair (full), or
+// the kernel's Rayleigh quotient at `at` (fast, see ntk_job::float64_method).
+double float64_lambda_min(const ntk_job& job, std::vector<double>* vec, const std::vector<double>* at = nullptr) {
   dense_matrix<double> kf = float_ntk<double>(*job.data, job.prep, job.depth);
   const convention_factor f = kernel_convention_factor(job.convention, job.data->d, job.depth);
   for (double& e : kf.data) e = std::ldexp(e, -f.pow2) / f.divisor;
+  if (at) {
+    const std::size_t n = job.data->n;
+    if (at->size() != n) return std::numeric_limits<double>::quiet_NaN();
+    return rayleigh_float(kf.data.data(), n, *at).rho;
+  }
   return float_eig_smallest(kf.data, job.data->n, vec);
+}
+
+bool float64_full(const ntk_job& job) {
+  switch (job.float64_how) {
+    case ntk_job::float64_method::full: return true;
+    case ntk_job::float64_method::fast: return false;
+    default: return job.data->n <= float64_full_max_n;
+  }
 }
 
 // K^(L) is positively homogeneous of degree 2 in the data, K(2^-e x) = 2^-2e K(x). Data whose
@@ -134,7 +153,16 @@ ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
     scale_bound(a.lower, e2);
     scale_bound(a.upper, e2);
   }
-  if (job.float64) out.float64_lambda_min = float64_lambda_min(job, nullptr);
+  if (job.float64) {
+    const auto tf = clock_type::now();
+    const bool full = float64_full(job);
+    if (full || !out.eigenvector.empty()) {
+      out.float64_lambda_min = float64_lambda_min(job, nullptr, full ? nullptr : &out.eigenvector);
+      out.float64_method = full ? "dsyevr" : "rayleigh";
+      out.float64_done = true;
+      out.float64_seconds = seconds_since(tf);
+    }
+  }
   return out;
 }
 
@@ -150,12 +178,15 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
   dataset_check_rows(*job.data, job.prep);
 
   lambda_min_hint hint;
-  if (job.float64) {
+  const bool float64_first = job.float64 && float64_full(job);
+  if (float64_first) {
+    // Full: LAPACK's eigenpair is computed anyway, so it also steers the double tier.
     const auto tf = clock_type::now();
     progress.update("float64 kernel", 0.0);
     out.float64_lambda_min = float64_lambda_min(job, &hint.vector);
     hint.value = out.float64_lambda_min;
     out.float64_done = true;
+    out.float64_method = "dsyevr";
     out.float64_seconds = seconds_since(tf);
   }
 
@@ -211,6 +242,15 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
     }
   }
   out.seconds = seconds_since(t0);
+  if (job.float64 && !float64_first && !out.eigenvector.empty()) {
+    // Fast: the float64 kernel's Rayleigh quotient at the certified eigenvector (O(N^2)).
+    const auto tf = clock_type::now();
+    progress.update("float64 kernel", 0.0);
+    out.float64_lambda_min = float64_lambda_min(job, nullptr, &out.eigenvector);
+    out.float64_done = std::isfinite(out.float64_lambda_min);
+    out.float64_method = "rayleigh";
+    out.float64_seconds = seconds_since(tf);
+  }
   return out;
 }
 

@@ -34,7 +34,16 @@ struct ntk_job {
   precision_policy precision;
   double rtol = 1e-6;
   bool float64 = true;  // also compute what plain float64 code says
+  // How: `full` as peers do (closed-form float64 kernel, LAPACK dsyevr: O(N^3), about as costly as
+  // the certification itself); `fast` the float64 kernel's Rayleigh quotient at the certified
+  // eigenvector (O(N^2): equal to the float64 kernel's λ_min up to second order in the distance
+  // between the two eigenvectors; its first-order error of the kernel entries is kept); `automatic`
+  // is full for N <= float64_full_max_n, fast above.
+  enum class float64_method { automatic, full, fast };
+  float64_method float64_how = float64_method::automatic;
 };
+
+inline constexpr std::size_t float64_full_max_n = 500;
 
 struct ntk_attempt {
   long precision_bits = 0;
@@ -58,6 +67,7 @@ struct ntk_outcome {
   double float64_lambda_min = 0;
   bool float64_done = false;
   double float64_seconds = 0;
+  std::string float64_method;  // "dsyevr" (full) or "rayleigh" (fast), see ntk_job
   // Evidence for a certificate.
   std::vector<double> eigenvector;
   mreal shift;

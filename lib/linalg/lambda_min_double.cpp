@@ -10,6 +10,7 @@
 #include "interval/rounding.hpp"
 #include "linalg/lambda_min.hpp"
 #include "linalg/midrad.hpp"
+#include "linalg/shift_search.hpp"
 #include "linalg/verified_cholesky.hpp"
 
 namespace ntk {
@@ -28,18 +29,6 @@ void append_note(std::string& note, const std::string& s) {
   if (s.empty()) return;
   if (!note.empty()) note += "; ";
   note += s;
-}
-
-// Upper bound of the trace of mid - sigma I restricted to its positive diagonal entries, and the max:
-// the constant c of the matrix the test will factor (its entries are <= mid_ii - sigma + ulp).
-double constant_estimate(const symmetric_midrad& S, double sigma) {
-  double tr = 0, mx = 0;
-  for (std::size_t i = 0; i < S.n; ++i) {
-    const double d = std::max(0.0, round_up(S.mid[i * S.n + i] - sigma));
-    tr = round_up(tr + d);
-    mx = std::max(mx, d);
-  }
-  return rump_constant_binary64(S.n, tr, mx);
 }
 
 // One step of inverse iteration with the Cholesky factor L (row-major lower triangle) of mid - sigma I.
@@ -104,6 +93,32 @@ estimate estimate_from_hint(const symmetric_midrad& S, const lambda_min_hint& hi
   return e;
 }
 
+// Lower bound from an estimate: Cholesky of mid - sigma I with sigma a margin below the estimate.
+// The typical perturbation of a Cholesky is far below the worst case c, so the first margin is c/16
+// plus the estimate's own error; on failure it grows. `best` receives the first success (or the
+// last failure's note); `factor` (n*n) the factor of the success.
+void lapack_final_tests(const symmetric_midrad& S, double r, const estimate& est, shifted_cholesky_result& best,
+                        std::vector<double>& factor, progress_sink& progress) {
+  if (!std::isfinite(est.value)) return;
+  const std::size_t n = S.n;
+  const double c0 = rump_constant_estimate(S, est.value);
+  // c0 scales with the shifted trace; the rounding of the shift itself scales with the entries.
+  double maxdiag = 0;
+  for (std::size_t i = 0; i < n; ++i) maxdiag = std::max(maxdiag, std::fabs(S.mid[i * n + i]));
+  double margin = c0 / 16 + 2 * est.error + 4 * unit_roundoff * (maxdiag + std::fabs(est.value));
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    progress.update("lambda_min: cholesky 53 bits", 0.2 + 0.1 * attempt);
+    const double sigma = est.value - margin;
+    shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma, &factor);
+    if (res.success) {
+      best = res;
+      return;
+    }
+    best.note = res.note;
+    margin = margin * 8 + (attempt >= 2 ? std::fabs(est.value) * 0x1p-20 : 0.0);
+  }
+}
+
 void clamp_psd(lambda_min_bounds& out, bool known_psd) {
   if (!known_psd) return;
   if (!out.lower_proved || mpfr_sgn(out.lower.backend().data()) < 0) {
@@ -137,40 +152,53 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
     clamp_psd(out, known_psd);
     return out;
   }
-  const double r = offdiag_radius_bound(S);
+  // One Collatz step (the max row sum) when that is already negligible next to the Cholesky
+  // constant, eight otherwise: each step reads the whole radius matrix.
+  double r = offdiag_radius_bound(S, 1);
+  if (!(r <= rump_constant_estimate(S, 0.0) / 16)) r = std::min(r, offdiag_radius_bound(S));
 
   progress.update("lambda_min: eigen-estimate", 0.1);
   const bool use_hint = lambda_min_hint_usable(hint, n);
-  std::vector<double> factor(n * n);
-  estimate est = use_hint ? estimate_from_hint(S, *hint) : estimate_from_lapack(S, factor);
-
-  // Lower bound: Cholesky of mid - sigma I with sigma a margin below the estimate. The typical
-  // perturbation of a Cholesky is far below the worst case c, so the first margin is c/16 plus the
-  // estimate's own error; on failure it grows.
+  std::vector<double> factor;
+  estimate est;
   shifted_cholesky_result best;
-  bool tried_lapack = !use_hint;
-  for (int round = 0; round < 2 && !best.success; ++round) {
-    if (round == 1) {
-      if (tried_lapack) break;
-      est = estimate_from_lapack(S, factor);  // the hint led to no proof: start again from LAPACK
-      tried_lapack = true;
+  bool searched = false;
+  if (!use_hint) {
+    // Cholesky tests steered by block inverse iteration (shift_search.hpp); LAPACK's dense
+    // eigensolver only when that search cannot start or does not converge.
+    progress.update("lambda_min: shift search 53 bits", 0.2);
+    shift_search_result sr = lambda_min_shift_search(S, r);
+    if (sr.best.success) {
+      best = sr.best;
+      factor.swap(sr.factor);
     }
-    if (!std::isfinite(est.value)) continue;
-    const double c0 = constant_estimate(S, est.value);
-    // c0 scales with the shifted trace; the rounding of the shift itself scales with the entries.
-    double maxdiag = 0;
-    for (std::size_t i = 0; i < n; ++i) maxdiag = std::max(maxdiag, std::fabs(S.mid[i * n + i]));
-    double margin = c0 / 16 + 2 * est.error + 4 * unit_roundoff * (maxdiag + std::fabs(est.value));
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      progress.update("lambda_min: cholesky 53 bits", 0.2 + 0.1 * attempt);
-      const double sigma = est.value - margin;
-      shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma, &factor);
-      if (res.success) {
-        best = res;
-        break;
-      }
-      best.note = res.note;
-      margin = margin * 8 + (attempt >= 2 ? std::fabs(est.value) * 0x1p-20 : 0.0);
+    if (std::isfinite(sr.estimate)) {
+      est.value = sr.estimate;
+      est.error = sr.error;
+      est.vector = std::move(sr.vector);
+    }
+    searched = sr.converged && best.success && std::isfinite(est.value);
+    if (!searched && !sr.note.empty()) append_note(out.note, "shift search: " + sr.note);
+  }
+  if (!use_hint && !searched) {
+    shifted_cholesky_result kept = best;
+    std::vector<double> kept_factor;
+    kept_factor.swap(factor);
+    factor.assign(n * n, 0.0);
+    est = estimate_from_lapack(S, factor);
+    best = shifted_cholesky_result{};
+    lapack_final_tests(S, r, est, best, factor, progress);
+    if (kept.success && (!best.success || kept.t > best.t)) {
+      best = kept;
+      factor.swap(kept_factor);
+    }
+  } else if (use_hint) {
+    factor.assign(n * n, 0.0);
+    est = estimate_from_hint(S, *hint);
+    lapack_final_tests(S, r, est, best, factor, progress);
+    if (!best.success) {
+      est = estimate_from_lapack(S, factor);  // the hint led to no proof: start again from LAPACK
+      lapack_final_tests(S, r, est, best, factor, progress);
     }
   }
   out.estimate = est.value;
@@ -242,7 +270,7 @@ bool prove_lambda_min_greater<dinterval>(const dense_matrix<dinterval>& A, const
   if (!(r < inf)) return fail("radius bound not finite");
   // The factored matrix has ã_ii <= mid_ii - t - r (+ rounding), so c(Ã) <= constant_estimate.
   const double base = round_up(t + r);
-  double c0 = constant_estimate(S, base);
+  double c0 = rump_constant_estimate(S, base);
   double maxabs = 0;
   for (std::size_t i = 0; i < S.n; ++i) maxabs = std::max(maxabs, std::fabs(S.mid[i * S.n + i]));
   const double slack = round_up(8 * unit_roundoff * round_up(maxabs + std::fabs(base)));

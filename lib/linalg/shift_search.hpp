@@ -1,0 +1,53 @@
+// The binary64 lower-bound search of lambda_min_enclose without a dense eigensolver (NUMERICS.md,
+// "Certifying lambda_min(A) >= t with one floating-point Cholesky", practical recipe steps 2-4).
+//
+// Only the Cholesky tests prove anything; everything else is an estimate that steers them:
+//   1. Cholesky test of mid - s1 I with s1 = -c0 (c0 ~ the constant of the unshifted midpoint): for a
+//      numerically positive semidefinite midpoint it succeeds and gives a factor (and a weak proof);
+//   2. block inverse (subspace) iteration with that factor, two triangular solves per step (O(n^2 b)),
+//      with Rayleigh-Ritz on mid: a Ritz pair (theta, v) and an error estimate ||res||^2 / gap;
+//   3. once theta is known to ~1e-3, a second Cholesky test just below theta: it usually succeeds (a
+//      better proof) and its factor makes the iteration converge in a few steps (ratio
+//      (lambda_1 - s)/(lambda_b+1 - s));
+//   4. the final test at theta - margin, margin = c0/16 + 2 err + 4u(max mid_ii + |theta|), raised
+//      eightfold on failure (a failed test is cheap information: the shift was above lambda_min).
+// Every successful test is a valid bound; the best (largest t) is returned.
+// Cost: usually three Choleskys (n^3/3 each, BLAS) plus ~10 block solves; memory: the midpoint-radius
+// form, one factor and the n x b blocks.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "linalg/midrad.hpp"
+#include "linalg/verified_cholesky.hpp"
+
+namespace ntk {
+
+struct shift_search_result {
+  // The best successful Cholesky test: lambda_min(X) > best.t for every X in X(S) when
+  // best.success. best.success == false is an honest failure (no shift was proved), e.g. when mid is
+  // not numerically positive definite at the first shift; the caller then needs another estimator.
+  shifted_cholesky_result best;
+  std::vector<double> factor;  // the Cholesky factor of best (row-major lower), when best.success
+  // The floating-point estimate (no guarantee): Ritz value, error estimate and unit Ritz vector.
+  double estimate = std::numeric_limits<double>::quiet_NaN();
+  double error = std::numeric_limits<double>::infinity();
+  std::vector<double> vector;
+  bool converged = false;  // the final test ran with err <= c0/64 (a tight shift)
+  int choleskys = 0;       // Cholesky tests run
+  int iterations = 0;      // block inverse-iteration steps
+  std::string note;
+};
+
+// c(mid - sigma I) of verified_cholesky.hpp bounded above from the diagonal alone (the factored
+// diagonal is <= mid_ii - sigma + ulp; negative entries count as 0), rounded up; +inf when too large.
+double rump_constant_estimate(const symmetric_midrad& S, double sigma);
+
+// Searches a proven shift just below lambda_min(mid) of S (S.finite required), with r >=
+// rho(off-diagonal radius) as in shifted_cholesky_test. block: columns of the iteration block.
+shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r, std::size_t block = 12);
+
+}  // namespace ntk
