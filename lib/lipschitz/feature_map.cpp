@@ -51,9 +51,10 @@ angle_g<I> angle_and_g(const I& t, const relu_constants<I>& c) {
 }
 
 // acc := [max(acc.lo, x.lo), max(acc.hi, x.hi)] on endpoints (exact: no rounding).
+// A NaN endpoint means "no enclosure": the upper end becomes +inf, the lower end is kept.
 inline void raise_max(dinterval& acc, const dinterval& x) {
-  acc.lo = std::max(acc.lo, x.lo);
-  acc.hi = std::max(acc.hi, x.hi);
+  if (x.lo > acc.lo) acc.lo = x.lo;
+  if (x.hi != x.hi || x.hi > acc.hi) acc.hi = x.hi != x.hi ? std::numeric_limits<double>::infinity() : x.hi;
 }
 inline void raise_max(minterval& acc, const minterval& x) {
   __mpfi_struct* a = mpfi_of(acc);
@@ -91,6 +92,8 @@ struct max_acc {
   void add(const I& x, std::size_t a, std::size_t b) {
     if (!any) {
       value = x;
+      if (!(upper_d(value) >= lower_d(value)))  // NaN endpoints: no enclosure of this pair
+        value = interval_traits<I>::make(0.0, std::numeric_limits<double>::infinity());
       any = true;
       i = a;
       j = b;
