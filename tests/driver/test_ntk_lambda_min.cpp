@@ -260,3 +260,39 @@ BOOST_AUTO_TEST_CASE(wrong_floating_point_environment_is_refused) {
 #endif
   BOOST_TEST(ntk::ntk_lambda_min(job, quiet).certified);
 }
+
+BOOST_AUTO_TEST_CASE(fast_and_precise_paths_agree) {
+  // Where both tiers certify, the double tier (shift search, no LAPACK hint) and the MPFI tier at
+  // 128 bits give intersecting enclosures, each meeting the reference; the fast float64 answer (a
+  // Rayleigh quotient of the float64 kernel) agrees with LAPACK's to far below the enclosure width.
+  for (unsigned seed : {81u, 82u}) {
+    const ntk::dataset ds = gaussian(40, 12, seed);
+    ntk::ntk_job job;
+    job.data = &ds;
+    job.depth = 3;
+    job.prep = {true, ntk::normalization::sphere};
+    ntk::null_progress quiet;
+    job.precision.automatic = false;
+    job.precision.fixed_bits = 53;
+    job.float64_how = ntk::ntk_job::float64_method::fast;
+    const ntk::ntk_outcome fast = ntk::ntk_lambda_min(job, quiet);
+    job.precision.fixed_bits = 128;
+    job.float64_how = ntk::ntk_job::float64_method::full;
+    const ntk::ntk_outcome precise = ntk::ntk_lambda_min(job, quiet);
+    BOOST_TEST_CONTEXT("seed " << seed) {
+      BOOST_TEST(fast.certified);
+      BOOST_TEST(precise.certified);
+      BOOST_TEST(fast.precision_bits == 53);
+      BOOST_TEST(precise.precision_bits == 128);
+      BOOST_TEST(fast.lower <= precise.upper);
+      BOOST_TEST(precise.lower <= fast.upper);
+      BOOST_TEST(fast.float64_method == "rayleigh");
+      BOOST_TEST(precise.float64_method == "dsyevr");
+      BOOST_TEST(std::fabs(fast.float64_lambda_min - precise.float64_lambda_min) <=
+                 1e-9 * std::fabs(precise.float64_lambda_min));
+    }
+    const reference_bounds ref = reference_lambda_min(ds, job.prep, job.depth, job.convention);
+    BOOST_TEST(!(fast.lower > ref.upper));
+    BOOST_TEST(!(fast.upper < ref.lower));
+  }
+}
