@@ -1,0 +1,190 @@
+"""Certified bounds on the neural tangent kernel of deep ReLU networks, from Python.
+
+The functions mirror the ``certify`` commands and run the same library code:
+
+* :func:`lambda_min` -- a certified enclosure of the smallest eigenvalue of the infinite-width NTK
+  ``K^(L)`` of the rows of ``X`` (``certify ntk``);
+* :func:`kernel` -- certified entrywise enclosures of ``K^(l)``, ``G^(l)`` or ``Gdot^(l)`` as two
+  float64 arrays rounded outward (``certify kernel``);
+* :func:`hermite` -- exact Hermite coefficients of ReLU or the step and their enclosures
+  (``certify hermite``);
+* :func:`check` -- independent re-verification of a certificate file (``certify check``).
+
+``X`` is a 2-D array of numbers (rows are data points; float64, float32 or integers below 2**53,
+taken exactly) or a ``--data`` SPEC string such as ``"data.csv"`` or
+``"synthetic:sphere?n=50&d=10&seed=1"``. Bad input raises :class:`ValueError` with the message the
+command line prints. Long computations release the GIL (and run one at a time).
+
+Every certified number is an :class:`Enclosure`: exact decimal strings ``lower``/``upper`` rounded
+outward, the same as ``fractions.Fraction`` (``lower_fraction``/``upper_fraction``) and as floats
+rounded outward (``lower_float`` <= true value <= ``upper_float``). The mathematics is in
+docs/math.md, the numerical methods in docs/numerics.md.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Optional, Union
+
+try:
+    from . import _ntkcert as _impl  # installed layout: the extension inside the package
+except ImportError:  # build-tree layout: the extension next to the package directory
+    import _ntkcert as _impl  # type: ignore[no-redef]
+
+__version__ = _impl.__version__
+__all__ = ["Enclosure", "LambdaMin", "KernelEnclosure", "lambda_min", "kernel", "hermite", "check"]
+
+
+def _fraction(s: str) -> Optional[Fraction]:
+    """The exact value of an outward decimal string; None for "inf"/"-inf"/"nan" (no bound)."""
+    if s in ("inf", "-inf", "nan"):
+        return None
+    return Fraction(s)
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """A certified enclosure ``lower <= value <= upper``.
+
+    ``lower``/``upper`` are decimal strings rounded outward (exact numbers; "-inf"/"inf" when a side
+    was not proved), ``lower_float``/``upper_float`` the same rounded outward to doubles.
+    """
+
+    lower: str
+    upper: str
+    lower_float: float
+    upper_float: float
+
+    @property
+    def lower_fraction(self) -> Optional[Fraction]:
+        """The lower bound as an exact Fraction (None when not proved)."""
+        return _fraction(self.lower)
+
+    @property
+    def upper_fraction(self) -> Optional[Fraction]:
+        """The upper bound as an exact Fraction (None when not proved)."""
+        return _fraction(self.upper)
+
+    def __contains__(self, x: Union[int, float, Fraction]) -> bool:
+        lo, hi = self.lower_fraction, self.upper_fraction
+        q = Fraction(x)
+        return (lo is None or lo <= q) and (hi is None or q <= hi)
+
+    def __str__(self) -> str:
+        return f"[{self.lower}, {self.upper}]"
+
+    @classmethod
+    def _from(cls, d: dict) -> "Enclosure":
+        return cls(d["lower"], d["upper"], d["lower_float"], d["upper_float"])
+
+
+@dataclass(frozen=True)
+class LambdaMin(Enclosure):
+    """λ_min of ``f·K^(L)`` of the exactly preprocessed rows lies in ``[lower, upper]``.
+
+    ``certified``: the relative width meets ``rtol`` (or λ_min = 0 was proven exactly, then
+    ``exact_zero`` holds the reason). ``float64`` is what plain float64 code says (no guarantee).
+    ``json`` is the text ``certify ntk --json -`` prints for the same job.
+    """
+
+    certified: bool = False
+    precision_bits: int = 53
+    seconds: float = 0.0
+    rtol: float = 1e-6
+    relative_width: float = float("inf")
+    exact_zero: Optional[str] = None
+    float64: Optional[float] = None
+    attempts: list = field(default_factory=list)
+    sha256: str = ""
+    json: str = ""
+
+    @property
+    def data(self) -> dict:
+        """The parsed JSON document (as the command line writes it)."""
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class KernelEnclosure:
+    """Entrywise enclosures: ``lower[i, j] <= M[i, j] <= upper[i, j]`` for the exact matrix M."""
+
+    lower: Any
+    upper: Any
+    layer: int
+    precision_bits: int
+    max_width: float
+    max_relative_width: float
+    json: str
+
+    def __iter__(self):
+        return iter((self.lower, self.upper))
+
+
+def lambda_min(X, depth: int = 3, *, center: bool = False, normalize: str = "none",
+               convention: str = "paper", rtol: float = 1e-6, precision: Union[str, int] = "auto",
+               max_precision: int = 4096, offset: int = 0, limit: Optional[int] = None) -> LambdaMin:
+    """Certified enclosure of λ_min of the depth-``depth`` ReLU NTK of the rows of ``X``.
+
+    Options as in ``certify ntk``: ``center`` subtracts the column mean exactly, ``normalize`` is
+    "none", "sphere" (rows of norm √d) or "unit"; ``convention`` "paper", "neural-tangents" (K/d) or
+    "uci" (K/2^(L-1)); ``precision`` "auto" escalates from double through 128, 256, ... bits up to
+    ``max_precision`` until the relative width meets ``rtol``; an integer fixes it (53 = double).
+    ``offset``/``limit`` select rows. The result is always an honest enclosure; ``certified`` tells
+    whether it met ``rtol``.
+    """
+    r = _impl.lambda_min(X, int(depth), bool(center), str(normalize), str(convention), float(rtol),
+                         precision, max_precision, int(offset), limit)
+    base = Enclosure._from(r)
+    return LambdaMin(base.lower, base.upper, base.lower_float, base.upper_float,
+                     certified=r["certified"], precision_bits=r["precision_bits"], seconds=r["seconds"],
+                     rtol=r["rtol"], relative_width=r["relative_width"], exact_zero=r["exact_zero"],
+                     float64=r["float64"],
+                     attempts=[dict(a, enclosure=Enclosure._from(a)) for a in r["attempts"]],
+                     sha256=r["sha256"], json=r["json"])
+
+
+def kernel(X, depth: int = 3, *, which: str = "K", layer: Optional[int] = None,
+           convention: str = "paper", center: bool = False, normalize: str = "none",
+           precision: Union[str, int] = "auto", offset: int = 0,
+           limit: Optional[int] = None) -> KernelEnclosure:
+    """Certified enclosures of every entry of ``K^(layer)`` (``which="K"``), ``G^(layer)`` ("G") or
+    ``Gdot^(layer)`` ("Gdot", layer >= 2) as ``(lower, upper)`` float64 arrays rounded outward.
+
+    ``layer`` defaults to ``depth``. K and G are scaled by the convention, Gdot never. ``precision``
+    "auto" uses the double tier; an integer above 53 computes the entries in MPFI.
+    The result unpacks as ``lower, upper = kernel(X, 3)``.
+    """
+    r = _impl.kernel(X, int(depth), str(which), layer, str(convention), bool(center), str(normalize),
+                     precision, int(offset), limit)
+    return KernelEnclosure(r["lower"], r["upper"], r["layer"], r["precision_bits"], r["max_width"],
+                           r["max_relative_width"], r["json"])
+
+
+def hermite(order: int = 10, activation: str = "relu", precision: int = 64) -> dict:
+    """Hermite coefficients of ReLU ("relu") or of the step σ' ("step") for r = 0..order.
+
+    Returns ``{"activation", "order", "precision_bits", "coefficients": [{"r", "c", "mu",
+    "c_exact", "mu_exact"}, ...], "partial_sum", "tail_mass"}`` where ``c``/``mu``/``partial_sum``/
+    ``tail_mass`` are :class:`Enclosure` objects and the exact forms (strings like "1/(24*pi)") are
+    given up to order 1000. ``c_r = 2 μ_r²`` are the coefficients of κ₁ (relu) or κ₀ (step), and the
+    tail mass ``1 - S_R`` bounds the truncation error on [-1, 1].
+    """
+    r = _impl.hermite(int(order), str(activation), int(precision))
+    for e in r["coefficients"]:
+        e["c"] = Enclosure._from(e["c"])
+        e["mu"] = Enclosure._from(e["mu"])
+    r["partial_sum"] = Enclosure._from(r["partial_sum"])
+    r["tail_mass"] = Enclosure._from(r["tail_mass"])
+    return r
+
+
+def check(certificate_path: str, *, precision: int = 128, method: str = "auto") -> dict:
+    """Re-verifies a certificate written by ``certify ntk --certificate`` (docs/certificates.md).
+
+    Returns ``{"valid", "reason", "lower_proof", "upper_proof", "data_spec", "precision_bits",
+    "seconds"}``; ``valid`` is False with the reason for an invalid claim. A malformed certificate or
+    unreadable data raises ValueError.
+    """
+    return _impl.check(str(certificate_path), int(precision), str(method))
