@@ -7,7 +7,9 @@
 #include "certificate/checker.hpp"
 #include "certificate/io.hpp"
 #include "certificate/json.hpp"
+#include "certificate/empirical_certificate.hpp"
 #include "cli.hpp"
+#include "empirical_cli.hpp"
 #include "registry.hpp"
 
 namespace certify {
@@ -64,6 +66,14 @@ int run_check(const std::vector<std::string>& args) {
   auto slash = path.rfind('/');
   options.certificate_dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 
+  {  // empirical-NTK certificates have their own format and checker (cmd_empirical.cpp)
+    std::string text;
+    try {
+      text = ntk::read_file(path);
+    } catch (const ntk::io_error&) {
+    }
+    if (ntk::is_empirical_certificate_text(text)) return run_empirical_check(path, text, options, quiet, json_path);
+  }
   ntk::certificate cert;
   try {
     cert = ntk::parse_certificate(ntk::read_file(path));

@@ -8,7 +8,11 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "certificate/empirical_certificate.hpp"
+#include "certificate/io.hpp"
 #include "empirical/empirical.hpp"
+#include "empirical_cli.hpp"
+#include "interval/decimal.hpp"
 #include "network_options.hpp"
 #include "ntk_options.hpp"
 #include "output.hpp"
@@ -94,6 +98,39 @@ scales theorem_scales(const ntk::network& net, const std::vector<ntk::beta_squar
     s.thm51.push_back(acc);
   }
   return s;
+}
+
+void write_empirical_certificate(const std::string& path, const ntk::dataset& data, const ntk::empirical_job& job,
+                                 const network_request& nreq, const ntk::network& full, std::optional<std::size_t> output,
+                                 const ntk::empirical_outcome& out) {
+  const ntk::ntk_outcome& lam = out.lambda;
+  ntk::empirical_certificate c;
+  // The certificate carries a binary64 eigenvector: its upper claim is what that vector proves.
+  ntk::mreal upper = lam.upper;
+  if (!lam.exact_zero && lam.eigenvector_upper > upper && mpfr_number_p(lam.eigenvector_upper.backend().data()))
+    upper = lam.eigenvector_upper;
+  const ntk::json::value b = bound_json(lam.lower, upper);
+  c.claim.quantity = "empirical_lambda_min";
+  c.claim.lower = b.find("lower")->as_string();
+  c.claim.upper = b.find("upper")->as_string();
+  c.data.source = data.source;
+  c.data.sha256 = data.sha256;
+  c.data.offset = data.first_row;
+  c.data.limit = data.n;
+  c.data.n = data.n;
+  c.data.d = data.d;
+  c.data.center = job.prep.center;
+  c.data.normalize = job.prep.normalize;
+  c.network.source = full.source;
+  c.network.sha256 = full.sha256;
+  c.network.layout = nreq.layout == ntk::weight_layout::out_in ? "out-in" : nreq.layout == ntk::weight_layout::in_out ? "in-out" : "detect";
+  c.network.output = output;
+  c.network.widths = full.widths;
+  c.network.biases = full.has_biases;
+  c.hints.precision_bits = lam.precision_bits;
+  if (!lam.exact_zero) c.hints.eigenvector = lam.eigenvector;
+  c.hints.singular_pair = lam.singular_pair;
+  write_output(path, ntk::empirical_certificate_json(c));
 }
 
 int run_empirical(const std::vector<std::string>& argv) {
@@ -239,7 +276,7 @@ int run_empirical(const std::vector<std::string>& argv) {
   timing["infinite_width_seconds"] = out.infinite_seconds;
   j["timing"] = timing;
 
-  if (!cert_path.empty()) throw usage_error("--certificate: not available yet");
+  if (!cert_path.empty()) write_empirical_certificate(cert_path, data, job, nreq, full, output, out);
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
 
   if (!quiet && json_path != "-") {
@@ -304,6 +341,62 @@ int run_empirical(const std::vector<std::string>& argv) {
   return lam.certified && out.activations.undecided == 0 ? 0 : 1;
 }
 
+}  // namespace
+
+int run_empirical_check(const std::string& path, const std::string& text, const ntk::check_options& options, bool quiet,
+                        const std::string& json_path) {
+  ntk::empirical_certificate cert;
+  try {
+    cert = ntk::parse_empirical_certificate(text);
+  } catch (const ntk::certificate_error& e) {
+    std::cerr << "certify check: " << path << ": malformed certificate: " << e.what() << "\n";
+    return 2;
+  }
+  ntk::check_result r;
+  try {
+    r = ntk::check_empirical_certificate(cert, options);
+  } catch (const ntk::certificate_error& e) {
+    std::cerr << "certify check: " << path << ": malformed certificate: " << e.what() << "\n";
+    return 2;
+  }
+  if (!json_path.empty()) {
+    ntk::json::value j = ntk::json::value::object();
+    j["command"] = "check";
+    j["certificate"] = path;
+    j["valid"] = r.valid;
+    j["reason"] = r.valid ? ntk::json::value() : ntk::json::value(r.reason);
+    j["claim"]["quantity"] = cert.claim.quantity;
+    j["claim"]["lower"] = cert.claim.lower;
+    j["claim"]["upper"] = cert.claim.upper;
+    j["data"]["source"] = cert.data.source;
+    j["data"]["loaded"] = r.data_spec;
+    j["data"]["sha256"] = cert.data.sha256;
+    j["network"]["source"] = cert.network.source;
+    j["network"]["sha256"] = cert.network.sha256;
+    j["lower_proof"] = r.lower_proof;
+    j["upper_proof"] = r.upper_proof;
+    j["precision_bits"] = r.precision_bits;
+    j["seconds"] = r.seconds;
+    try {
+      if (json_path == "-") std::cout << ntk::json::dump(j) << "\n";
+      else ntk::write_file_atomic(json_path, ntk::json::dump(j) + "\n");
+    } catch (const ntk::io_error& e) {
+      std::cerr << "certify check: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (!quiet && json_path != "-") {
+    if (r.valid)
+      std::cout << "valid: λ_min(K̄) ∈ [" << cert.claim.lower << ", " << cert.claim.upper << "] for the empirical NTK of "
+                << cert.network.source << " on " << cert.data.source << " (n = " << cert.data.n << ")\n"
+                << "  lower: " << r.lower_proof << "\n  upper: " << r.upper_proof << "\n";
+    else
+      std::cout << "invalid: " << r.reason << "\n";
+  }
+  return r.valid ? 0 : 1;
+}
+
+namespace {
 const command_registrar reg("empirical", "certified lambda_min of the empirical NTK of a concrete network", run_empirical);
 
 }  // namespace
