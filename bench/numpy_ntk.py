@@ -5,8 +5,9 @@ eigenvalue by numpy.linalg.eigvalsh. Same data and preprocessing as `certify ntk
 import argparse, gzip, sys, time
 import numpy as np
 
-def load_fashion_test(limit, offset):
-    with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "rb") as f:
+def load_fashion(split, limit, offset):
+    name = {"train": "train", "test": "t10k"}[split]
+    with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-images-idx3-ubyte.gz", "rb") as f:
         raw = f.read()
     n, r, c = int.from_bytes(raw[4:8], "big"), int.from_bytes(raw[8:12], "big"), int.from_bytes(raw[12:16], "big")
     x = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, r * c)
@@ -31,9 +32,10 @@ def main():
     p.add_argument("--limit", type=int, default=1000)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--depth", type=int, default=3)
+    p.add_argument("--split", choices=["train", "test"], default="test")
     a = p.parse_args()
     t0 = time.perf_counter()
-    x = load_fashion_test(a.limit, a.offset)
+    x = load_fashion(a.split, a.limit, a.offset)
     x = x - x.mean(axis=0)
     d = x.shape[1]
     x = x * (np.sqrt(d) / np.linalg.norm(x, axis=1))[:, None]
