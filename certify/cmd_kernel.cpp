@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "certificate/io.hpp"
@@ -13,6 +14,8 @@
 #include "interval/interval.hpp"
 #include "kernel/geometry.hpp"
 #include "kernel/ntk.hpp"
+#include "empirical/empirical_kernel.hpp"
+#include "network_options.hpp"
 #include "ntk_options.hpp"
 #include "output.hpp"
 #include "registry.hpp"
@@ -30,13 +33,18 @@ command_spec kernel_spec() {
       "PATH.npy: float64 array of shape (2, N, N), [0] lower and [1] upper bounds rounded outward.\n"
       "PATH.csv: header i,j,lower,upper, one line per pair i <= j (0-based), outward decimal strings.\n"
       "The convention scales K and G (neural-tangents: /d, uci: /2^(L-1)); Gdot is never scaled.\n"
-      "Gdot^(l) exists for l >= 2. --precision auto uses the double tier; BITS > 53 uses MPFI.";
+      "Gdot^(l) exists for l >= 2. --precision auto uses the double tier; BITS > 53 uses MPFI.\n"
+      "With --network SPEC: the empirical NTK K = J J^T of that network (--which K, the default) or its\n"
+      "feature Gram matrices F_k F_k^T (--which F0 .. F{L-1}), lib/empirical; --depth, --layer and\n"
+      "--convention do not apply.";
   s.options = data_options();
   for (auto& o : model_options()) s.options.push_back(o);
   s.options.push_back({"which", "K|G|Gdot", "K", "which kernel to export"});
   s.options.push_back({"layer", "l", "the depth L", "layer to export, 1 <= l <= L"});
   s.options.push_back({"precision", "auto|BITS", "auto", "working precision (auto = double tier)"});
   s.options.push_back({"out", "PATH", "", "output file, .npy or .csv (required)"});
+  for (auto& o : network_options()) s.options.push_back(o);
+  s.options.push_back({"output", "J", "the only output", "with --network: which output unit to use (0-based)"});
   for (auto& o : output_options()) s.options.push_back(o);
   return s;
 }
@@ -88,13 +96,9 @@ struct export_stats {
   double max_relative_width = 0;
 };
 
+// Writes the enclosures of m to out_path (.npy or .csv) and returns their widths.
 template <class I>
-export_stats export_matrix(const ntk::dataset& data, const ntk::preprocessing& prep, int depth,
-                           ntk::kernel_convention conv, ntk::kernel_which which, int layer,
-                           const std::string& out_path, ntk::progress_sink& progress) {
-  ntk::geometry<I> g = ntk::geometry_compute<I>(data, prep, progress);
-  ntk::dense_matrix<I> m = ntk::kernel_matrix<I>(g, depth, which, layer, progress);
-  ntk::apply_convention(m, which, conv, data.d, depth);
+export_stats write_matrix(const ntk::dense_matrix<I>& m, const std::string& out_path) {
   const std::size_t n = m.rows;
   export_stats st;
   for (const auto& e : m.data) {
@@ -120,11 +124,98 @@ export_stats export_matrix(const ntk::dataset& data, const ntk::preprocessing& p
   return st;
 }
 
+template <class I>
+export_stats export_matrix(const ntk::dataset& data, const ntk::preprocessing& prep, int depth,
+                           ntk::kernel_convention conv, ntk::kernel_which which, int layer,
+                           const std::string& out_path, ntk::progress_sink& progress) {
+  ntk::geometry<I> g = ntk::geometry_compute<I>(data, prep, progress);
+  ntk::dense_matrix<I> m = ntk::kernel_matrix<I>(g, depth, which, layer, progress);
+  ntk::apply_convention(m, which, conv, data.d, depth);
+  return write_matrix(m, out_path);
+}
+
+// certify kernel --network SPEC: the empirical NTK K̄ = J Jᵀ of the network (--which K) or the
+// feature Gram matrix F_k F_kᵀ (--which Fk, k = 0..L-1), lib/empirical.
+int run_kernel_empirical(const parsed_args& args) {
+  const bool quiet = args.has("quiet");
+  const std::string out_path = args.get("out");
+  check_output_path("out", out_path);
+  check_output_path("json", args.get("json"));
+  if (out_path.empty()) throw usage_error("--out PATH is required (PATH ending in .npy or .csv)");
+  if (!ends_with(out_path, ".npy") && !ends_with(out_path, ".csv"))
+    throw usage_error("--out must end in .npy or .csv, not '" + out_path + "'");
+  for (const char* o : {"depth", "convention", "layer"})
+    if (args.has(o)) throw usage_error(std::string("--") + o + " does not apply with --network (the network fixes the depth)");
+  const network_request nreq = read_network_options(args);
+  long bits = 53;
+  if (args.get("precision", "auto") != "auto") bits = args.get_long("precision", 53, 53, 1 << 20);
+  ntk::preprocessing prep;
+  ntk::dataset data = load_data(args, prep);
+  ntk::dataset_check_rows(data, prep);
+  const ntk::network full = load_network(nreq);
+  const std::size_t L = full.depth();
+  if (full.widths[0] != data.d)
+    throw usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
+                      " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
+  std::optional<std::size_t> output;
+  if (args.has("output")) output = static_cast<std::size_t>(args.get_long("output", 0, 0, 1L << 30));
+  if (!output && full.widths[L] != 1)
+    throw usage_error("the network has n_L = " + std::to_string(full.widths[L]) + " outputs; choose one with --output J");
+  if (output && *output >= full.widths[L]) throw usage_error("--output " + std::to_string(*output) + " is out of range");
+  const ntk::network net = output ? ntk::network_select_output(full, *output) : full;
+  const std::string which_s = args.get("which", "K");
+  long k = -1;
+  if (which_s != "K") {
+    const bool ok = which_s.size() >= 2 && which_s[0] == 'F' && which_s.find_first_not_of("0123456789", 1) == std::string::npos &&
+                    which_s.size() <= 6;
+    if (ok) k = std::stol(which_s.substr(1));
+    if (!ok || k < 0 || static_cast<std::size_t>(k) >= L)
+      throw usage_error("with --network, --which takes K or Fk with 0 <= k < L = " + std::to_string(L) + ", not '" + which_s + "'");
+  }
+  terminal_progress progress(!quiet);
+  export_stats st;
+  long used_bits = 53;
+  ntk::activation_counts acts;
+  if (bits <= 53) {
+    auto p = ntk::empirical_kernel_fast(net, data, prep, progress);
+    acts = p.activations;
+    st = write_matrix(k < 0 ? p.K : p.feature_gram[static_cast<std::size_t>(k)], out_path);
+  } else {
+    used_bits = ntk::set_working_precision_bits(bits);
+    auto p = ntk::empirical_kernel<ntk::minterval>(net, data, prep, progress);
+    acts = p.activations;
+    st = write_matrix(k < 0 ? p.K : p.feature_gram[static_cast<std::size_t>(k)], out_path);
+  }
+  progress.finish();
+  ntk::json::value j = ntk::json::value::object();
+  j["command"] = "kernel";
+  j["data"] = data_json(data, prep);
+  ntk::json::value nj = network_json(full);
+  nj["output"] = output ? ntk::json::value(static_cast<unsigned long>(*output)) : ntk::json::value();
+  j["network"] = nj;
+  j["which"] = which_s == "K" ? std::string("Kbar") : which_s;
+  j["out"] = out_path;
+  j["precision_bits"] = used_bits;
+  j["max_width"] = st.max_width;
+  j["max_relative_width"] = st.max_relative_width;
+  j["activations"]["undecided"] = static_cast<unsigned long>(acts.undecided);
+  j["activations"]["exact_zeros"] = static_cast<unsigned long>(acts.exact_zeros);
+  const std::string json_path = args.get("json");
+  if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
+  if (!quiet && json_path != "-")
+    std::cout << "wrote " << out_path << ": certified enclosures of "
+              << (k < 0 ? std::string("the empirical NTK K = J J^T") : "F_" + std::to_string(k) + " F_" + std::to_string(k) + "^T")
+              << " of " << full.source << " for " << data.n << " rows (" << used_bits << " bits); widest entry " << st.max_width
+              << ", max relative width " << st.max_relative_width << "\n";
+  return acts.undecided == 0 ? 0 : 1;
+}
+
 int run_kernel(const std::vector<std::string>& argv) {
   const command_spec spec = kernel_spec();
   auto parsed = parse_args(spec, argv);
   if (!parsed) return 0;
   const parsed_args& args = *parsed;
+  if (args.has("network")) return run_kernel_empirical(args);
   const bool quiet = args.has("quiet");
   int depth = 3;
   ntk::kernel_convention conv = ntk::kernel_convention::paper;
