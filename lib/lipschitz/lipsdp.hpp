@@ -53,7 +53,10 @@ struct lipsdp_result {
 };
 
 struct lipsdp_options {
-  double solver_epsilon = 1e-7;      // SDPA's epsilonStar / epsilonDash
+  // "structured" (default): the interior-point method of lipsdp.cpp that exploits the rank-2
+  // multipliers; "sdpa": SDPA 7's C++ library (generic sparse SDP code, slow beyond ~200 neurons).
+  std::string solver = "structured";
+  double solver_epsilon = 1e-7;      // relative gap / infeasibility tolerance (SDPA: epsilonStar/Dash)
   int solver_threads = 0;            // SDPA threads (0: its default)
   // The proof accepts rho' <= rho_solver * (1 + max_relative_increase) only: a solver that lies
   // (or is inaccurate beyond this) yields certified = false rather than a weaker bound.

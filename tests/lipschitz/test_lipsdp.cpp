@@ -180,6 +180,14 @@ BOOST_AUTO_TEST_CASE(matches_cvxopt_2_10_30_20_2) {
       up[vi] = r.upper;
     }
     BOOST_TEST(up[0] <= up[1] * (1 + 1e-6));  // neuron multipliers include the layer ones
+    // SDPA (generic sparse SDP code) on the same problem: the same optimum.
+    for (int vi = 0; vi < 2; ++vi) {
+      ntk::lipsdp_options o;
+      o.solver = "sdpa";
+      const auto r = lipsdp_certify(net, vi == 0 ? lipsdp_variant::neuron : lipsdp_variant::layer, nullptr, quiet, o);
+      BOOST_REQUIRE_MESSAGE(r.certified, r.note);
+      BOOST_TEST(std::fabs(r.upper / up[vi] - 1) < 1e-5, "sdpa " << r.upper << " vs structured " << up[vi]);
+    }
     // Sound in any case: at least every Jacobian of a slope choice in {0, 1} (random patterns).
     std::mt19937_64 rng(seed + 100);
     for (int k = 0; k < 5; ++k) {
