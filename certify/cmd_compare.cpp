@@ -2,10 +2,13 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli.hpp"
 #include "driver/compare.hpp"
+#include "empirical/compare_empirical.hpp"
+#include "network_options.hpp"
 #include "ntk_options.hpp"
 #include "output.hpp"
 #include "registry.hpp"
@@ -27,10 +30,16 @@ command_spec compare_spec() {
       "whether it lies in the certified enclosure, its relative error (distance to the nearest point\n"
       "of the enclosure over the enclosure's midpoint), and the number of negative eigenvalues.\n"
       "Exit 0 when the comparison was made (also when the enclosure misses --rtol: see its\n"
-      "\"certified\" flag); 2 on bad usage or bad input.";
+      "\"certified\" flag); 2 on bad usage or bad input.\n\n"
+      "With --network SPEC: the empirical NTK K = J J^T of that network instead (as 'certify empirical'),\n"
+      "computed in float64 and float32 by the same formula and in float32 through the explicit\n"
+      "Jacobian (when N*P <= 5e7), against the certified lambda_min and entries; --depth and\n"
+      "--convention do not apply.";
   s.options = data_options();
   for (auto& o : model_options()) s.options.push_back(o);
   for (auto& o : precision_options()) s.options.push_back(o);
+  for (auto& o : network_options()) s.options.push_back(o);
+  s.options.push_back({"output", "J", "the only output", "with --network: which output unit to use (0-based)"});
   for (auto& o : output_options()) s.options.push_back(o);
   return s;
 }
@@ -75,11 +84,72 @@ std::string table(const ntk::compare_outcome& out) {
   return o.str();
 }
 
+// certify compare --network SPEC: the empirical NTK (lib/empirical/compare_empirical.hpp).
+int run_compare_empirical(const parsed_args& args) {
+  const bool quiet = args.has("quiet");
+  const std::string json_path = args.get("json");
+  check_output_path("json", json_path);
+  for (const char* o : {"depth", "convention"})
+    if (args.has(o)) throw usage_error(std::string("--") + o + " does not apply with --network");
+  const network_request nreq = read_network_options(args);
+  ntk::empirical_job job;
+  read_precision_options(args, job.precision, job.rtol);
+  ntk::dataset data = load_data(args, job.prep);
+  const ntk::network full = load_network(nreq);
+  const std::size_t L = full.depth();
+  if (full.widths[0] != data.d)
+    throw usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
+                      " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
+  std::optional<std::size_t> output;
+  if (args.has("output")) output = static_cast<std::size_t>(args.get_long("output", 0, 0, 1L << 30));
+  if (!output && full.widths[L] != 1)
+    throw usage_error("the network has n_L = " + std::to_string(full.widths[L]) + " outputs; choose one with --output J");
+  if (output && *output >= full.widths[L]) throw usage_error("--output " + std::to_string(*output) + " is out of range");
+  const ntk::network net = output ? ntk::network_select_output(full, *output) : full;
+  job.net = &net;
+  job.data = &data;
+  terminal_progress progress(!quiet);
+  const ntk::empirical_compare_outcome out = ntk::compare_empirical_floats(job, progress);
+  progress.finish();
+  const ntk::ntk_outcome& c = out.certified.lambda;
+  ntk::json::value j = ntk::json::value::object();
+  j["command"] = "compare";
+  j["data"] = data_json(data, job.prep);
+  ntk::json::value nj = network_json(full);
+  nj["output"] = output ? ntk::json::value(static_cast<unsigned long>(*output)) : ntk::json::value();
+  j["network"] = nj;
+  ntk::json::value cert = ntk::json::value::object();
+  cert["lambda_min"] = lambda_min_json(c, job.rtol);
+  cert["entries"]["precision_bits"] = 53;
+  cert["entries"]["max_width"] = out.max_entry_width;
+  j["certified"] = cert;
+  for (const auto& r : out.floats) j[r.name] = report_json(r);
+  if (!out.jacobian_note.empty()) j["jacobian-float32"]["note"] = out.jacobian_note;
+  if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
+  if (!quiet && json_path != "-") {
+    ntk::compare_outcome view;
+    view.floats = out.floats;
+    std::ostringstream o;
+    o << "data        " << data.source << "  (N = " << data.n << ", d = " << data.d << (job.prep.center ? ", centred" : "")
+      << ", normalize " << ntk::normalization_name(job.prep.normalize) << ")\nnetwork     " << full.source << "  ("
+      << ntk::network_describe(full) << ")\ncertified   lambda_min(K = J J^T) in " << bound_text(c.lower, c.upper)
+      << (c.certified ? "" : "  (NOT CERTIFIED to --rtol)") << ", " << c.precision_bits << " bits\n";
+    if (c.exact_zero) o << "            = 0 exactly: " << c.exact_zero_reason << "\n";
+    o << "entries     certified at 53 bits, widest enclosure " << fmt(out.max_entry_width, 3) << "\n\n" << table(view);
+    if (!out.jacobian_note.empty()) o << "jacobian-float32: " << out.jacobian_note << "\n";
+    o << "\n'outside': entries provably wrong (outside their certified enclosure); 'rel.error': distance\n"
+         "of lambda_min to the certified enclosure over its midpoint (0 when inside).\n";
+    std::cout << o.str();
+  }
+  return 0;
+}
+
 int run_compare(const std::vector<std::string>& argv) {
   const command_spec spec = compare_spec();
   auto parsed = parse_args(spec, argv);
   if (!parsed) return 0;
   const parsed_args& args = *parsed;
+  if (args.has("network")) return run_compare_empirical(args);
   const bool quiet = args.has("quiet");
   const std::string json_path = args.get("json");
   check_output_path("json", json_path);
