@@ -122,3 +122,67 @@ BOOST_AUTO_TEST_CASE(identical_rows_give_a_checkable_exact_zero) {
   r = s.certify("check " + cert);
   BOOST_TEST(r.status == 0, r.out + r.err);
 }
+
+#include <mpfr.h>
+
+#include <sstream>
+
+#include "data/load.hpp"
+#include "network/load.hpp"
+#include "reference.hpp"
+
+BOOST_AUTO_TEST_CASE(kernel_export_contains_the_explicit_jacobian_gram) {
+  sandbox s;
+  s.write("x.csv", rows);
+  const std::string spec = "random:widths=3,16,12,1&seed=4";
+  auto r = s.certify("kernel --data " + s.file("x.csv") + " --network '" + spec + "' --center --out " + s.file("k.csv"));
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  r = s.certify("kernel --data " + s.file("x.csv") + " --network '" + spec + "' --center --which F1 --out " + s.file("f.csv"));
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  r = s.certify("kernel --data " + s.file("x.csv") + " --network '" + spec + "' --which F3 --out " + s.file("g.csv"));
+  BOOST_TEST(r.status == 2);
+  const ntk::dataset x = ntk::dataset_load(s.file("x.csv"), 0, std::nullopt);
+  const ntk::network net = ntk::network_load(spec);
+  ntk::preprocessing prep;
+  prep.center = true;
+  const std::vector<mpq_class> ref = emp_test::reference_kernel<mpq_class>(net, x, prep);
+  std::istringstream in(ntk_test::slurp(s.file("k.csv")));
+  std::string line;
+  std::getline(in, line);
+  int checked = 0;
+  mpfr_t lo, hi;
+  mpfr_init2(lo, 256);
+  mpfr_init2(hi, 256);
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string i, j, l, u;
+    std::getline(f, i, ',');
+    std::getline(f, j, ',');
+    std::getline(f, l, ',');
+    std::getline(f, u, ',');
+    mpfr_set_str(lo, l.c_str(), 10, MPFR_RNDD);
+    mpfr_set_str(hi, u.c_str(), 10, MPFR_RNDU);
+    const mpq_class& q = ref[std::stoul(i) * x.n + std::stoul(j)];
+    BOOST_TEST(mpfr_cmp_q(lo, q.get_mpq_t()) <= 0, line);
+    BOOST_TEST(mpfr_cmp_q(hi, q.get_mpq_t()) >= 0, line);
+    ++checked;
+  }
+  mpfr_clear(lo);
+  mpfr_clear(hi);
+  BOOST_TEST(checked == 15);
+}
+
+BOOST_AUTO_TEST_CASE(compare_with_a_network) {
+  sandbox s;
+  s.write("x.csv", rows);
+  const auto r = s.certify("compare --data " + s.file("x.csv") + " --network " + net + " --json -");
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  const ntk::json::value j = ntk::json::parse(r.out);
+  BOOST_TEST(j.at("certified").at("lambda_min").at("certified").as_bool());
+  for (const char* b : {"float64", "float32", "jacobian-float32"}) {
+    BOOST_TEST(j.at(b).at("eigenvalues_computed").as_bool(), b);
+    BOOST_TEST(j.at(b).at("entries").as_number() == 25, b);
+  }
+  // On well-separated rows binary64 lands inside the certified enclosure.
+  BOOST_TEST(j.at("float64").at("lambda_min_inside").as_bool());
+}
