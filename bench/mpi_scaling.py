@@ -8,7 +8,8 @@ usage: bench/mpi_scaling.py [--n 4000] [--depth 3] [--ranks 1,2] [--build build-
 
 Model (documented in README "## Past one machine (MPI)"): a node = this machine (2 cores, 24 GB),
 running 2 ranks of one thread, so P = 2 x nodes. With the per-rank compute rates measured in the
-P = 1 run (one rank, no communication; CPU-bound stages on a machine other jobs share)
+P = 1 run (one rank, no communication; the kernel rate per CPU-second, the ScaLAPACK rates per
+wall-second, during which that rank had its core)
   kr  kernel entries per rank-second (lower triangle, depth 3),
   fr  pdpotrf flop/s per rank (N^3/3 flops per factorisation),
   sr  pdpotrs flop/s per rank (2 N^2 k flops per block solve of k = 8 vectors),
@@ -103,7 +104,10 @@ def main():
     rates = {
         "from_ranks": P,
         "efficiency_assumed": 0.7,
-        "kernel_entries_per_rank_s": n * (n + 1) / 2 / (P * d["seconds"]["kernel"]),
+        # The kernel stage has no communication: its rate is entries per CPU-second of rank 0 (the
+        # machine is shared; wall time would count the time other jobs held the core).
+        "kernel_entries_per_rank_s": (d["entries_rank0"] / d["cpu_seconds_rank0"]["kernel"]
+                                      if d.get("cpu_seconds_rank0") else n * (n + 1) / 2 / (P * d["seconds"]["kernel"])),
         "pdpotrf_flops_per_rank_s": d["factorizations"] * n ** 3 / 3 / (P * d["seconds"]["pdpotrf"]),
         "pdpotrs_flops_per_rank_s": d["solves"] * 2 * n * n * k / (P * d["seconds"]["pdpotrs"]),
     }
