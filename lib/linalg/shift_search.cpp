@@ -186,6 +186,27 @@ shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r,
     }
     margin = margin * 8 + (attempt >= 2 ? std::fabs(out.estimate) * 0x1p-20 : 0.0);
   }
+  // Polish the vector with the best factor (shifted just below lambda_1, so each solve shrinks the
+  // other components by (lambda_1 - s)/(lambda_k - s)): its residual, which a later consumer of the
+  // vector as a hint takes as the error, drops from ~sqrt(err * gap) to rounding level.
+  if (out.best.success && out.vector.size() == n) {
+    std::vector<double> x = out.vector;
+    for (int k = 0; k < 2; ++k) {
+      apply_inverse(out.factor, n, x, 1);
+      double nrm = 0;
+      for (double t : x) nrm += t * t;
+      nrm = std::sqrt(nrm);
+      if (!(nrm > 0) || !std::isfinite(nrm)) return out;
+      for (double& t : x) t /= nrm;
+    }
+    const rayleigh_estimate before = rayleigh_float(S.mid.data(), n, out.vector);
+    const rayleigh_estimate after = rayleigh_float(S.mid.data(), n, x);
+    if (after.residual < before.residual && std::isfinite(after.rho)) {
+      out.vector.swap(x);
+      out.estimate = after.rho;
+      out.error = std::min(out.error, after.residual);
+    }
+  }
   return out;
 }
 

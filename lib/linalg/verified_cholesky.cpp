@@ -52,35 +52,67 @@ void require_binary64_environment() {
         "(flush-to-zero, denormals-are-zero or a directed rounding mode is set): no bound can be certified");
 }
 
+namespace {
+
+// s - sum_{k < m} x_k y_k with four partial sums (an evaluation order the theorem allows).
+inline double minus_dot(double s, const double* __restrict x, const double* __restrict y, std::size_t m) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t k = 0;
+  for (; k + 4 <= m; k += 4) {
+    s0 += x[k] * y[k];
+    s1 += x[k + 1] * y[k + 1];
+    s2 += x[k + 2] * y[k + 2];
+    s3 += x[k + 3] * y[k + 3];
+  }
+  for (; k < m; ++k) s0 += x[k] * y[k];
+  return s - ((s0 + s1) + (s2 + s3));
+}
+
+}  // namespace
+
 bool cholesky_rn(double* a, std::size_t n) {
-  std::vector<double> col(cholesky_block);
-  for (std::size_t k0 = 0; k0 < n; k0 += cholesky_block) {
-    const std::size_t k1 = std::min(n, k0 + cholesky_block);
-    // Panel = columns k0..k1-1, rows k0..n-1, already reduced by the earlier blocks. Right-looking
-    // recursion inside the panel: every entry gets a_ij - sum_k l_ik l_jk, then one true division.
-    for (std::size_t j = k0; j < k1; ++j) {
-      const double d = a[j * n + j];
-      if (!(d > 0.0 && d < inf)) return false;
-      const double ljj = std::sqrt(d);
-      a[j * n + j] = ljj;
-      for (std::size_t i = j + 1; i < n; ++i) a[i * n + j] /= ljj;
-      const std::size_t m = k1 - (j + 1);
-      if (m == 0) continue;
-      for (std::size_t q = 0; q < m; ++q) col[q] = a[(j + 1 + q) * n + j];
-      for (std::size_t i = j + 1; i < n; ++i) {
-        double* __restrict ri = a + i * n;
-        const double lij = ri[j];
-        const std::size_t qmax = std::min(m, i - j);
-        double* __restrict dst = ri + j + 1;
-        const double* __restrict src = col.data();
-        for (std::size_t q = 0; q < qmax; ++q) dst[q] -= lij * src[q];
+  // Two levels: outer panels of cholesky_block columns (trailing update by dsyrk), inner blocks of
+  // `inner` columns factored row by row (each row's entries stay in L1; rows below the diagonal
+  // block are independent and shared among threads), then the rest of the panel updated by
+  // dsyrk/dgemm. Every entry is a_ij - (its products, in some order), then one true division.
+  constexpr std::size_t outer = 4 * cholesky_block, inner = cholesky_block / 2;
+  const int N = static_cast<int>(n);
+  for (std::size_t k0 = 0; k0 < n; k0 += outer) {
+    const std::size_t k1 = std::min(n, k0 + outer);
+    for (std::size_t j0 = k0; j0 < k1; j0 += inner) {
+      const std::size_t j1 = std::min(k1, j0 + inner);
+      for (std::size_t i = j0; i < j1; ++i) {  // the diagonal block
+        double* ri = a + i * n;
+        for (std::size_t j = j0; j < i; ++j) {
+          const double* rj = a + j * n;
+          ri[j] = minus_dot(ri[j], ri + j0, rj + j0, j - j0) / rj[j];
+        }
+        const double d = minus_dot(ri[i], ri + j0, ri + j0, i - j0);
+        if (!(d > 0.0 && d < inf)) return false;
+        ri[i] = std::sqrt(d);
+      }
+      const long lo = static_cast<long>(j1), hi = static_cast<long>(n);
+// (serial: an OpenMP team here competes with the BLAS threads)
+      for (long ii = lo; ii < hi; ++ii) {  // the rows below it
+        double* ri = a + static_cast<std::size_t>(ii) * n;
+        for (std::size_t j = j0; j < j1; ++j) {
+          const double* rj = a + j * n;
+          ri[j] = minus_dot(ri[j], ri + j0, rj + j0, j - j0) / rj[j];
+        }
+      }
+      if (j1 < k1) {  // the rest of the panel: A(j1:, j1:k1) -= L(j1:, j0:j1) L(j1:k1, j0:j1)'
+        const int m = static_cast<int>(k1 - j1), kb = static_cast<int>(j1 - j0);
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, m, kb, -1.0, a + j1 * n + j0, N, 1.0,
+                    a + j1 * n + j1, N);
+        if (k1 < n)
+          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n - k1), m, kb, -1.0,
+                      a + k1 * n + j0, N, a + j1 * n + j0, N, 1.0, a + k1 * n + j1, N);
       }
     }
     if (k1 < n) {
       // Trailing update A22 -= L21 L21' (lower triangle): only reorders the sums of the recursion.
       cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, static_cast<int>(n - k1),
-                  static_cast<int>(k1 - k0), -1.0, a + k1 * n + k0, static_cast<int>(n), 1.0,
-                  a + k1 * n + k1, static_cast<int>(n));
+                  static_cast<int>(k1 - k0), -1.0, a + k1 * n + k0, N, 1.0, a + k1 * n + k1, N);
     }
   }
   return true;

@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(rump_constant_matches_formula) {
 // The blocked factor agrees with an MPFR Cholesky of the same matrix (sizes around the block size).
 BOOST_AUTO_TEST_CASE(blocked_cholesky_is_a_cholesky) {
   std::mt19937_64 gen(11);
-  for (std::size_t n : {1u, 2u, 5u, 63u, 64u, 65u, 130u, 200u}) {
+  for (std::size_t n : {1u, 2u, 5u, 31u, 33u, 63u, 64u, 65u, 130u, 200u, 300u}) {
     const std::vector<double> m = symmetric_with_spectrum(geometric_spectrum(n, 0.1, 10.0), gen);
     std::vector<double> l = m;
     BOOST_TEST_REQUIRE(cholesky_rn(l.data(), n));
