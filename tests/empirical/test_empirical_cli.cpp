@@ -186,3 +186,15 @@ BOOST_AUTO_TEST_CASE(compare_with_a_network) {
   // On well-separated rows binary64 lands inside the certified enclosure.
   BOOST_TEST(j.at("float64").at("lambda_min_inside").as_bool());
 }
+
+BOOST_AUTO_TEST_CASE(near_duplicate_certificate_from_the_mpfi_tier_checks) {
+  sandbox s;
+  s.write("nd.csv", "1,2,3,4\n1.0000000001,2,3,4\n-1,0.5,2,1\n0.3,0.1,-2,1\n");
+  const std::string cert = s.file("c.json");
+  auto r = s.certify("empirical --data " + s.file("nd.csv") + " --network 'random:widths=4,50,50,1&seed=3' --json - --certificate " + cert);
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  const ntk::json::value j = ntk::json::parse(r.out);
+  BOOST_TEST(j.at("lambda_min").at("precision_bits").as_number() >= 128);
+  r = s.certify("check " + cert);
+  BOOST_TEST(r.status == 0, r.out + r.err);
+}
