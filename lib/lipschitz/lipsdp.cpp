@@ -190,6 +190,12 @@ problem build_problem(const network& net, const neuron_slopes* slopes) {
       zvec pre = acc.take();
       const double al = have_slopes ? slopes->alpha[h] : 0.0;
       const double be = have_slopes ? slopes->beta[h] : 1.0;
+      // A neuron with a constant pre-activation, or whose output no later layer reads, does not
+      // change the map's variation: dropped (like a neuron with slopes [0, 0]).
+      bool unused = true;
+      const std::size_t rn = net.rows(l + 1);
+      for (std::size_t o = 0; o < rn && unused; ++o) unused = Ws[l + 1][o * r + j] == 0;
+      if (pre.empty() || unused) continue;
       if (al == be) {
         if (al == 0) continue;  // constant output: dropped
         if (al != 1.0)

@@ -306,6 +306,25 @@ BOOST_AUTO_TEST_CASE(stable_slopes_give_the_fixed_pattern_norm) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(constant_and_unread_neurons_are_dropped) {
+  ntk::network net = random_net({4, 6, 5, 3}, 77);
+  for (std::size_t k = 0; k < 4; ++k) net.weights[0][2 * 4 + k] = 0;  // neuron 2 of layer 1: constant
+  for (std::size_t o = 0; o < 5; ++o) net.weights[1][o * 6 + 4] = 0;  // neuron 4 of layer 1: unread
+  const auto r = lipsdp_certify(net, lipsdp_variant::neuron, nullptr, quiet);
+  BOOST_REQUIRE_MESSAGE(r.certified, r.note);
+  BOOST_TEST(r.free_neurons == 9u);
+  const auto c = run_cvxopt(net, "neuron");  // keeps every neuron: the same infimum, not attained
+  BOOST_TEST_MESSAGE("dropped neurons: " << r.upper << " cvxopt " << std::sqrt(c.primal) << " [" << c.status << "]");
+  if (c.status == "optimal") BOOST_TEST(r.upper * r.upper >= c.dual * (1 - 1e-7));
+  BOOST_TEST(r.upper <= std::sqrt(c.primal) * (1 + 1e-3));
+  std::mt19937_64 rng(5);
+  for (int k = 0; k < 5; ++k) {
+    std::vector<double> d(hidden_count(net));
+    for (double& x : d) x = (double)(rng() & 1);
+    BOOST_TEST(r.upper >= chain_norm_lower(net, d));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(lying_solver_is_not_certified) {
   const ntk::network net = random_net({2, 10, 30, 20, 2}, 3);
   const auto honest = lipsdp_certify(net, lipsdp_variant::neuron, nullptr, quiet);
