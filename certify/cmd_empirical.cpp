@@ -308,10 +308,12 @@ int run_empirical(const std::vector<std::string>& argv) {
       o << "layers\n" << line;
       for (const auto& e : out.layers) {
         std::string r = sc ? fmt(to_d(e.gram_lambda_min.lower) / sc->thm51[e.k], 4) : "";
+        const std::string note = e.gram_note.rfind("exactly 0", 0) == 0 ? "  (" + e.gram_note + ")"
+                                 : e.gram_certified                    ? ""
+                                                                       : "  (wider than --rtol)";
         std::snprintf(line, sizeof line, "  %-3zu %-36s %-36s %s%s\n", e.k,
                       short_bound(e.gram_lambda_min.lower, e.gram_lambda_min.upper).c_str(),
-                      short_bound(e.backward_min_sq.lower, e.backward_min_sq.upper).c_str(), r.c_str(),
-                      e.gram_note.rfind("exactly 0", 0) == 0 ? ("  (" + e.gram_note + ")").c_str() : "");
+                      short_bound(e.backward_min_sq.lower, e.backward_min_sq.upper).c_str(), r.c_str(), note.c_str());
         o << line;
       }
       o << "schur       " << short_bound(out.schur.lower, out.schur.upper) << "  <= lambda_min  "
