@@ -492,9 +492,13 @@ bool product_integer_rows(const integer_rows& ir, std::size_t N, std::size_t q, 
   std::frexp(wmax, &emax);  // wmax < 2^emax
   const int g = emax - beta;
   std::vector<double> Whi(p * q), Wlo(p * q);
+  // Scaling by 2^-g and back is exact (no overflow: |W 2^-g| < 2^beta; no underflow: the grid
+  // values are integers times 2^g with |g| < 1000 checked here).
+  if (g < -900 || g > 900) return false;
+  const double up = std::ldexp(1.0, -g), down = std::ldexp(1.0, g);
   for (std::size_t t = 0; t < p * q; ++t) {
-    Whi[t] = std::ldexp(std::nearbyint(std::ldexp(W[t], -g)), g);  // |Whi / 2^g| <= 2^beta
-    Wlo[t] = W[t] - Whi[t];                                         // exact
+    Whi[t] = std::nearbyint(W[t] * up) * down;  // |Whi / 2^g| <= 2^beta
+    Wlo[t] = W[t] - Whi[t];                     // exact
   }
   const int iN = static_cast<int>(N), ip = static_cast<int>(p), iq = static_cast<int>(q);
   std::vector<double> Phi(N * p), Plo(N * p);

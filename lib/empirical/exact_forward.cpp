@@ -62,10 +62,10 @@ void split_double(double v, std::int64_t& m, long& e) {
   const double f = std::frexp(v, &ex);  // v = f 2^ex, |f| in [1/2, 1)
   m = static_cast<std::int64_t>(std::ldexp(f, 53));
   e = ex - 53;
-  while (m % 2 == 0) {  // normalise: odd mantissa (keeps shifts small)
-    m /= 2;
-    ++e;
-  }
+  // Normalise to an odd mantissa (keeps shifts small).
+  const int tz = std::countr_zero(static_cast<std::uint64_t>(m < 0 ? -m : m));
+  m /= (std::int64_t(1) << tz);
+  e += tz;
 }
 
 // Smallest exponent over the nonzero values of v (0 when all are zero).
