@@ -572,10 +572,45 @@ check_result check_empirical_certificate(const empirical_certificate& c, const c
     const auto [a, b] = *c.hints.singular_pair;
     bool same = true;
     for (std::size_t k = 0; k < ds.d && same; ++k) same = ds.x[a * ds.d + k] == ds.x[b * ds.d + k];
+    if (!same && !net.has_biases && !c.data.center) {
+      // Without biases f(αx) = αf(x) and b_l(αx) = b_l(x) for α > 0: positively proportional rows
+      // give proportional Jacobian rows. Exact test: x_a = α x_b with α > 0 (rationals).
+      mpq_t p1, p2;
+      mpq_inits(p1, p2, static_cast<mpq_ptr>(nullptr));
+      std::size_t f = ds.d;
+      for (std::size_t k = 0; k < ds.d && f == ds.d; ++k)
+        if (ds.x[b * ds.d + k] != 0) f = k;
+      bool prop = f < ds.d && ds.x[a * ds.d + f] != 0 && (ds.x[a * ds.d + f] > 0) == (ds.x[b * ds.d + f] > 0);
+      for (std::size_t k = 0; k < ds.d && prop; ++k) {
+        mpq_set_d(p1, ds.x[a * ds.d + k]);
+        mpq_set_d(p2, ds.x[b * ds.d + f]);
+        mpq_mul(p1, p1, p2);
+        mpq_set_d(p2, ds.x[b * ds.d + k]);
+        mpq_t p3;
+        mpq_init(p3);
+        mpq_set_d(p3, ds.x[a * ds.d + f]);
+        mpq_mul(p2, p2, p3);
+        mpq_clear(p3);
+        prop = mpq_equal(p1, p2) != 0;
+      }
+      mpq_clears(p1, p2, static_cast<mpq_ptr>(nullptr));
+      same = prop;
+    }
     if (same) {
       upper_done = true;
       res.upper_proof = "rows " + std::to_string(ds.first_row + a + 1) + " and " + std::to_string(ds.first_row + b + 1) +
-                        " are identical, so K̄ has two equal rows: λ_min <= 0 <= upper";
+                        " are identical (or, without biases, positively proportional), so K̄ has two proportional rows: λ_min <= 0 <= upper";
+    }
+  }
+  if (mpq_sgn(hi) >= 0 && !upper_done) {
+    std::size_t P = 0;
+    for (std::size_t l = 1; l <= L; ++l) P += net.rows(l) * net.cols(l) + (net.has_biases ? net.rows(l) : 0);
+    if (L == 1 && !net.has_biases && c.data.center && n >= 2) {
+      upper_done = true;
+      res.upper_proof = "depth 1 without biases: K̄ = X Xᵀ of centred rows, so K̄·1 = 0 and λ_min <= 0 <= upper";
+    } else if (P < n) {
+      upper_done = true;
+      res.upper_proof = "rank(J) <= P = " + std::to_string(P) + " < n, so λ_min = 0 <= upper";
     }
   }
   if (mpq_sgn(hi) < 0) return finish(false, "the claimed upper bound is negative, but K̄ is positive semidefinite");

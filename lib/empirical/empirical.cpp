@@ -322,6 +322,8 @@ empirical_outcome empirical_lambda_min(const empirical_job& job, progress_sink& 
     zero_reason = "rows " + std::to_string(x.first_row + p->first + 1) + " and " + std::to_string(x.first_row + p->second + 1) +
                   (net.has_biases ? " are identical after preprocessing" : " are positively proportional after preprocessing") +
                   ", so the Jacobian has two proportional rows";
+  } else if (net.depth() == 1 && !net.has_biases && job.prep.center && x.n >= 2) {
+    zero_reason = "depth 1 without biases: K = X Xᵀ of centred rows, which sum to zero, so K 1 = 0";
   } else if (out.parameters < x.n) {
     zero_reason = "N = " + std::to_string(x.n) + " rows exceed the P = " + std::to_string(out.parameters) +
                   " parameters: rank(J) <= P < N";
@@ -423,7 +425,9 @@ empirical_outcome empirical_lambda_min(const empirical_job& job, progress_sink& 
     }
   }
   if (out.layers_computed) {
-    if (lam.lower_proved && out.schur.upper <= lam.lower) out.schur_holds = bound_verdict::holds;
+    // Depth 1 (the linear model): K̄ = F_0F_0ᵀ (+ 11ᵀ) and Jlb = λ_min(F_0F_0ᵀ) <= λ_min(K̄) by construction.
+    if (net.depth() == 1) out.schur_holds = bound_verdict::holds;
+    else if (lam.lower_proved && out.schur.upper <= lam.lower) out.schur_holds = bound_verdict::holds;
     else if (lam.upper_proved && out.schur.lower > lam.upper) out.schur_holds = bound_verdict::fails;
   }
   if (lam.upper_proved && lam.upper <= out.diagonal_min.lower) out.diagonal_holds = bound_verdict::holds;
