@@ -117,6 +117,43 @@ std::vector<T> gradient(const ntk::network& net, const T* x) {
   return grad;
 }
 
+// The hidden features f_k(x) (k = 0..L-1) and the backward vectors b_l(x) = ∂f/∂g_l (l = 1..L) of
+// one row, read off the explicit gradient: the weights of layer l have gradient b_l ⊗ f_{l-1}, so
+// with a nonzero f_{l-1} entry m, b_l[j] = grad(W_l[j][m]) / f_{l-1}[m]; computed here directly by
+// the same textbook recursion as gradient() (forward, then backward).
+template <class T>
+void features_and_backward(const ntk::network& net, const T* x, std::vector<std::vector<T>>& f,
+                           std::vector<std::vector<T>>& delta) {
+  const std::size_t L = net.depth();
+  f.assign(L, {});
+  std::vector<std::vector<T>> g(L + 1);
+  f[0].assign(x, x + net.widths[0]);
+  for (std::size_t l = 1; l < L; ++l) {
+    const std::size_t nin = net.cols(l), nout = net.rows(l);
+    g[l].assign(nout, from_double<T>(0));
+    f[l].assign(nout, from_double<T>(0));
+    for (std::size_t j = 0; j < nout; ++j) {
+      T acc = from_double<T>(net.has_biases ? net.b(l)[j] : 0.0);
+      for (std::size_t k = 0; k < nin; ++k) acc += from_double<T>(net.W(l)[j * nin + k]) * f[l - 1][k];
+      g[l][j] = acc;
+      f[l][j] = acc > 0 ? acc : from_double<T>(0);
+    }
+  }
+  delta.assign(L + 1, {});
+  delta[L].assign(1, from_double<T>(1));
+  for (std::size_t l = L - 1; l >= 1; --l) {
+    const std::size_t nl = net.rows(l), nup = net.rows(l + 1);
+    delta[l].assign(nl, from_double<T>(0));
+    for (std::size_t k = 0; k < nl; ++k) {
+      if (!(g[l][k] > 0)) continue;
+      T acc = from_double<T>(0);
+      for (std::size_t j = 0; j < nup; ++j) acc += from_double<T>(net.W(l + 1)[j * nl + k]) * delta[l + 1][j];
+      delta[l][k] = acc;
+    }
+    if (l == 1) break;
+  }
+}
+
 // K̄ = J Jᵀ, row-major n x n.
 template <class T>
 std::vector<T> reference_kernel(const ntk::network& net, const ntk::dataset& x, const ntk::preprocessing& prep) {

@@ -372,3 +372,44 @@ BOOST_AUTO_TEST_CASE(infinite_width_prediction_for_he_networks) {
   BOOST_TEST(out.infinite.lambda_min.upper.convert_to<double>() >= ref * (1 - 1e-12));
   BOOST_TEST(out.infinite.relative_frobenius_distance >= 0.0);
 }
+
+BOOST_AUTO_TEST_CASE(layer_report_contains_the_reference) {
+  // λ_min(F_kF_kᵀ) and min_i ‖b_{k+1}(x_i)‖² of the driver against exact features and the Jacobi
+  // reference. Widths >= N so that the Gram matrices are not singular by rank.
+  std::mt19937_64 gen(5);
+  for (int rep = 0; rep < 4; ++rep) {
+    const bool biases = rep % 2 == 1;
+    const std::size_t n = 4 + gen() % 3;
+    const network net = random_test_network({n + 1, 12, 10, 1}, gen(), biases);
+    const dataset x = random_test_data(n, n + 1, gen());
+    empirical_job job;
+    job.net = &net;
+    job.data = &x;
+    null_progress q;
+    const empirical_outcome out = empirical_lambda_min(job, q);
+    BOOST_TEST_REQUIRE(out.layers_computed);
+    const std::vector<mpq_class> rows = emp_test::ref_rows<mpq_class>(x, {});
+    std::vector<std::vector<std::vector<mpq_class>>> F(x.n), D(x.n);
+    for (std::size_t i = 0; i < x.n; ++i) emp_test::features_and_backward<mpq_class>(net, rows.data() + i * x.d, F[i], D[i]);
+    for (std::size_t k = 0; k < 3; ++k) {
+      std::vector<mpq_class> G(n * n);
+      mpq_class bmin = -1;
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < n; ++j) {
+          mpq_class acc = 0;
+          for (std::size_t t = 0; t < F[i][k].size(); ++t) acc += F[i][k][t] * F[j][k][t];
+          G[i * n + j] = acc;
+        }
+        mpq_class b = 0;
+        for (const auto& v : D[i][k + 1]) b += v * v;
+        if (bmin < 0 || b < bmin) bmin = b;
+      }
+      const auto& e = out.layers[k];
+      BOOST_TEST(contains_q(e.backward_min_sq.lower.convert_to<double>(), e.backward_min_sq.upper.convert_to<double>(), bmin));
+      ntk_outcome o;
+      o.lower = e.gram_lambda_min.lower;
+      o.upper = e.gram_lambda_min.upper;
+      BOOST_TEST(intersects(o, reference_lambda_min(G, n)), "rep " << rep << " layer " << k);
+    }
+  }
+}
