@@ -140,6 +140,9 @@ mbound zero_bound() {
 
 bool meets(const mbound& b, double rtol) { return relative_width(b.lower, b.upper) <= rtol; }
 
+void finish_schur(empirical_outcome& out);
+double mpfi_cost(const network& net, std::size_t N);
+
 // The layer decomposition from one tier's parts.
 template <class I>
 void fill_layers(const empirical_job& job, const empirical_parts<I>& parts, empirical_outcome& out,
@@ -178,13 +181,20 @@ void fill_layers(const empirical_job& job, const empirical_parts<I>& parts, empi
       }
     }
     e.backward_min_sq = min_of(parts.backward_sq[k]);
+    out.layers.push_back(e);
+  }
+  finish_schur(out);
+}
+
+// Recomputes each layer's term gram·bms and their sum Jlb.
+void finish_schur(empirical_outcome& out) {
+  for (auto& e : out.layers) {
     // term = gram · bms, both >= 0 (gram's lower may be clamped at 0 by known_psd).
     mreal gl = e.gram_lambda_min.lower > 0 ? e.gram_lambda_min.lower : mreal(0);
     mreal bl = e.backward_min_sq.lower > 0 ? e.backward_min_sq.lower : mreal(0);
     mpfr_mul(e.term.lower.backend().data(), gl.backend().data(), bl.backend().data(), MPFR_RNDD);
     mpfr_mul(e.term.upper.backend().data(), e.gram_lambda_min.upper.backend().data(),
              e.backward_min_sq.upper.backend().data(), MPFR_RNDU);
-    out.layers.push_back(e);
   }
   out.schur.lower = 0;
   out.schur.upper = 0;
@@ -193,6 +203,36 @@ void fill_layers(const empirical_job& job, const empirical_parts<I>& parts, empi
     mpfr_add(out.schur.upper.backend().data(), out.schur.upper.backend().data(), e.term.upper.backend().data(), MPFR_RNDU);
   }
   out.layers_computed = true;
+}
+
+// Layer Gram enclosures wider than rtol are recomputed in the MPFI tier (128, 256, ... bits) when
+// its cost allows; each new enclosure is intersected with the old one (both contain the value).
+void refine_layers(const empirical_job& job, empirical_outcome& out, progress_sink& progress) {
+  auto pending = [&] {
+    for (const auto& e : out.layers)
+      if (!e.gram_certified) return true;
+    return false;
+  };
+  if (!pending() || !job.precision.automatic || mpfi_cost(*job.net, job.data->n) > job.max_layer_mpfi_operations) return;
+  for (long bits = 128; bits <= job.precision.max_bits && pending(); bits *= 2) {
+    set_working_precision_bits(bits);
+    const empirical_parts<minterval> mp = empirical_kernel<minterval>(*job.net, *job.data, job.prep, progress);
+    for (auto& e : out.layers) {
+      if (e.gram_certified) continue;
+      tier_result t = enclose_psd<minterval>(mp.feature_gram[e.k], nullptr, progress);
+      if (t.exact_zero) {
+        e.gram_lambda_min = zero_bound();
+        e.gram_certified = true;
+        e.gram_note = "exactly 0: " + t.reason;
+        continue;
+      }
+      if (t.b.lower_proved && t.b.lower > e.gram_lambda_min.lower) e.gram_lambda_min.lower = t.b.lower;
+      if (t.b.upper_proved && t.b.upper < e.gram_lambda_min.upper) e.gram_lambda_min.upper = t.b.upper;
+      e.gram_certified = meets(e.gram_lambda_min, job.rtol);
+      e.gram_note = e.gram_certified ? "MPFI at " + std::to_string(bits) + " bits" : t.b.note;
+    }
+  }
+  finish_schur(out);
 }
 
 // The limit matrix of MATH.md §5 for these widths and β in tier I.
@@ -416,6 +456,7 @@ empirical_outcome empirical_lambda_min(const empirical_job& job, progress_sink& 
     if (job.layers) {
       const auto tl = clock_type::now();
       fill_layers(job, dparts, out, progress);
+      refine_layers(job, out, progress);
       out.layers_seconds = seconds_since(tl);
     }
     if (job.infinite_width) {

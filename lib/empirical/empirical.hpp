@@ -16,7 +16,8 @@
 //               empirical_kernel_fast) to MPFI at 128, 256, … bits (entrywise, empirical_kernel)
 //               until the relative width meets rtol; exact zeros proven structurally (identical
 //               rows, proportional rows without biases, a zero Jacobian row, N > P).
-//   layers[k]   λ_min(F_kF_kᵀ) and min_i ‖b_{k+1}(x_i)‖², k = 0..L-1.
+//   layers[k]   λ_min(F_kF_kᵀ) and min_i ‖b_{k+1}(x_i)‖², k = 0..L-1 (enclosures wider than rtol
+//               are recomputed in MPFI when that is cheap: max_layer_mpfi_operations).
 //   schur       Jlb = Σ_k λ_min(F_kF_kᵀ)·min_i‖b_{k+1}(x_i)‖² (a lower bound of λ_min(K̄) by Schur;
 //               with biases still valid since the bias terms only add PSD matrices); `holds` says
 //               whether Jlb <= λ_min(K̄) was decided from the enclosures.
@@ -62,6 +63,8 @@ struct empirical_job {
   std::optional<std::vector<beta_square>> beta_sq;
   // The MPFI tier is skipped when its estimated cost (interval operations) exceeds this.
   double max_mpfi_operations = 4e8;
+  // Per-layer Gram enclosures wider than rtol are recomputed in MPFI only below this cost.
+  double max_layer_mpfi_operations = 3e7;
 };
 
 enum class bound_verdict { holds, fails, undecided };
