@@ -69,6 +69,13 @@ certify::command_spec spec() {
   return s;
 }
 
+// The shared CLI code names commands "certify NAME"; this program is certify-mpi itself.
+std::string own_name(std::string s) {
+  const std::string from = "certify certify-mpi";
+  for (std::size_t p; (p = s.find(from)) != std::string::npos;) s.replace(p, from.size(), "certify-mpi");
+  return s;
+}
+
 // Collective error agreement: every rank passes its status (0 ok, else the exit status) and
 // message; all ranks return the largest status, and `message` on rank 0 holds the message of the
 // lowest failing rank (prefixed with the rank when not every rank failed).
@@ -130,7 +137,7 @@ int run(int argc, char** argv, int rank, int size) {
   const certify::command_spec sp = spec();
   std::string msg;
   if (std::find(av.begin(), av.end(), "--help") != av.end()) {
-    if (rank == 0) std::cout << certify::help_text(sp);
+    if (rank == 0) std::cout << own_name(certify::help_text(sp));
     return 0;
   }
 
@@ -157,7 +164,7 @@ int run(int argc, char** argv, int rank, int size) {
     choose_grid(args, size, pr, pc);
   } catch (const std::exception& e) {
     status = 2;
-    local = e.what();
+    local = own_name(e.what());
   }
   if (int s = agree(status, local, msg, rank, size)) {
     if (rank == 0) std::cerr << "certify-mpi: " << msg << "\n";
