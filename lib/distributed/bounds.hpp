@@ -46,10 +46,10 @@ double cholesky_constant_reciprocal(std::size_t n, double trace, double maxdiag)
 // entrywise (M = mid), from products computed elsewhere in binary64 round to nearest:
 //   w[i] = fl(Σ_j M_ij v_j),  b[i] = fl(Σ_j |M_ij| |v_j|)   (each an n-term sum, any order, FMA allowed)
 // and radius_rho >= ρ(Rad) (e.g. the largest row sum of Rad, diagonal included, rounded up).
-// The result contains... precisely: v'Xv / v'v <= result for all such X (rounded up). The bound of
-// the numerator is the one of linalg/midrad.hpp's rayleigh_upper (two nested n-term dot products,
-// γ_n), with |v|'Rad|v| <= radius_rho ||v||². v must be finite and not zero, with max |v_i| in
-// [1, 2) (scale it by a power of two first, exactly). +inf when a precondition fails.
+// Guarantee: v'Xv / v'v <= result for every such X, hence λ_min(X) <= result. The bound of the
+// numerator is the one of linalg/midrad.hpp's rayleigh_upper (two nested n-term dot products, γ_n),
+// with |v|'Rad|v| <= radius_rho ||v||². v must be finite and not zero, with max |v_i| in [1, 2)
+// (scale it by a power of two first, exactly). +inf when a precondition fails.
 double rayleigh_upper_from_products(const std::vector<double>& v, const std::vector<double>& w,
                                     const std::vector<double>& b, double radius_rho);
 
