@@ -922,6 +922,15 @@ lipsdp_result lipsdp_certify(const network& net, lipsdp_variant v, const neuron_
   progress.update("lipsdp: building the SDP", 0.0);
   const problem P = build_problem(net, slopes);
   res.free_neurons = P.neurons.size();
+  // OpenBLAS' threads cost more than they gain on small matrices (and spin on a busy machine):
+  // one thread below N = 400, restored on return.
+  struct blas_threads_guard {
+    int saved = openblas_get_num_threads();
+    explicit blas_threads_guard(bool one) {
+      if (one) openblas_set_num_threads(1);
+    }
+    ~blas_threads_guard() { openblas_set_num_threads(saved); }
+  } blas_guard(P.N < 400);
   const int EL = P.E[P.L];
 
   // Solve (untrusted).
@@ -945,11 +954,7 @@ lipsdp_result lipsdp_certify(const network& net, lipsdp_variant v, const neuron_
         so = solve_sdpa(D, opt, progress);
       } else {
         res.solver = "structured interior point (HKM, rank-2 multipliers)";
-        // OpenBLAS' threads cost more than they gain on small matrices (and spin on a busy machine).
-        const int blas_threads = openblas_get_num_threads();
-        if (P.N < 400) openblas_set_num_threads(1);
         so = solve_structured(make_ipm_data(P, D), opt.solver_epsilon, progress, std::getenv("NTK_LIPSDP_ECHO") != nullptr);
-        openblas_set_num_threads(blas_threads);
       }
       res.solve_seconds = since(ts);
       rho_s = so.rho;
