@@ -158,6 +158,9 @@ void fill_layers(const empirical_job& job, const empirical_parts<I>& parts, empi
     std::string zero;
     const std::size_t nk = net.widths[k];
     if (nk < N) zero = "F_k has n_k = " + std::to_string(nk) + " < N = " + std::to_string(N) + " columns";
+    else if (parts.live_feature_columns[k] < N)
+      zero = "only " + std::to_string(parts.live_feature_columns[k]) + " < N = " + std::to_string(N) +
+             " columns of F_k are not exactly zero (dead units)";
     else if (pair) zero = "rows " + std::to_string(x.first_row + pair->first + 1) + " and " + std::to_string(x.first_row + pair->second + 1) + " give proportional features";
     else if (k == 0 && job.prep.center && N >= 2) zero = "the centred rows sum to zero";
     else

@@ -219,6 +219,7 @@ empirical_parts<I> empirical_kernel(const network& net, const dataset& data, con
   out.feature_gram.resize(L);
   out.backward_sq.resize(L);
   out.zero_feature_rows.resize(L);
+  out.live_feature_columns.assign(L, 0);
   for (std::size_t k = 0; k < L; ++k) {
     progress.update("empirical: gram " + std::to_string(k), 0.5 + 0.5 * double(k) / L);
     const std::size_t q = net.widths[k];
@@ -230,6 +231,11 @@ empirical_parts<I> empirical_kernel(const network& net, const dataset& data, con
       for (std::size_t t = 0; t < q && z; ++t) z = lower_d(feats[k][i * q + t]) == 0 && upper_d(feats[k][i * q + t]) == 0;
       out.zero_feature_rows[k][i] = z;
     }
+    std::vector<char> live(q, 0);
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t t = 0; t < q; ++t)
+        if (!(lower_d(feats[k][i * q + t]) == 0 && upper_d(feats[k][i * q + t]) == 0)) live[t] = 1;
+    out.live_feature_columns[k] = static_cast<std::size_t>(std::count(live.begin(), live.end(), 1));
     out.backward_sq[k].resize(N);
     for (std::size_t i = 0; i < N; ++i) out.backward_sq[k][i] = BG(i, i);
 #pragma omp parallel for schedule(static)
@@ -690,6 +696,7 @@ empirical_parts<dinterval> empirical_kernel_fast(const network& net, const datas
   out.feature_gram.resize(L);
   out.backward_sq.resize(L);
   out.zero_feature_rows.resize(L);
+  out.live_feature_columns.assign(L, 0);
   const long NN = static_cast<long>(N);
   for (std::size_t k = 0; k < L; ++k) {
     progress.update("empirical: gram " + std::to_string(k), 0.5 + 0.5 * double(k) / L);
@@ -708,6 +715,11 @@ empirical_parts<dinterval> empirical_kernel_fast(const network& net, const datas
       for (std::size_t t = 0; t < q && z; ++t) z = F.m[i * q + t] == 0 && F.r[i * q + t] == 0;
       out.zero_feature_rows[k][i] = z;
     }
+    std::vector<char> live(q, 0);
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t t = 0; t < q; ++t)
+        if (!(F.m[i * q + t] == 0 && F.r[i * q + t] == 0)) live[t] = 1;
+    out.live_feature_columns[k] = static_cast<std::size_t>(std::count(live.begin(), live.end(), 1));
     out.backward_sq[k].resize(N);
     for (std::size_t i = 0; i < N; ++i) out.backward_sq[k][i] = BG(i, i);
 #pragma omp parallel for schedule(static)

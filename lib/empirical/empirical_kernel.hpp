@@ -47,6 +47,8 @@ struct empirical_parts {
   std::vector<std::vector<I>> backward_sq;
   // k = 0..L-1: row i of F_k is proven exactly zero.
   std::vector<std::vector<char>> zero_feature_rows;
+  // k = 0..L-1: columns of F_k not proven exactly zero (rank(F_kF_kᵀ) <= this).
+  std::vector<std::size_t> live_feature_columns;
   activation_counts activations;
   std::string method;  // "entrywise" or "blas-midrad"
 };
