@@ -3,7 +3,9 @@
 // Thm 2) and §7 / NUMERICS.md (verified Cholesky).
 //
 // Method. The semidefinite program "minimise rho subject to M(rho, T) <= 0, T >= 0 diagonal" is
-// solved in floating point by SDPA (untrusted). Its multipliers T (clipped to >= 0) are then used
+// solved in floating point (untrusted) by an interior-point method specialised to its rank-2
+// multiplier matrices (lipsdp.cpp; SDPA 7's library on request, lipsdp_options::solver, much slower
+// beyond a few hundred neurons: see README). Its multipliers T (clipped to >= 0) are then used
 // to build -M(rho', T) for a rho' slightly above the solver's rho as an interval matrix (every
 // product of the binary64 weights and multipliers rounded outward) and the verified Cholesky test
 // of lib/linalg/lambda_min.hpp proves lambda_min(-M(rho', T)) > 0. LipSDP's theorem then gives
@@ -44,7 +46,7 @@ struct lipsdp_result {
   int attempts = 0;        // proof attempts (verified Cholesky runs)
   double seconds = 0;      // wall time of the whole call
   double solve_seconds = 0;  // wall time of the SDP solver alone
-  std::string solver;      // e.g. "sdpa 7.3.16"; "none" when no SDP was needed
+  std::string solver;      // "structured interior point (...)" or "sdpa 7"; "none" when no SDP was needed
   std::string note;        // why not certified / what was done
   // The multipliers t_i of the proof (or of the last attempt), per hidden neuron in network order
   // (0 for eliminated stable neurons), in the units of the original network.
