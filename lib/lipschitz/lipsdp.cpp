@@ -242,7 +242,8 @@ struct sdp_data {
   std::vector<sdp_entry> entries;
 };
 
-sdp_data build_sdp(const problem& P, lipsdp_variant v) {
+// with_entries = false: only the variable numbering (the structured solver reads the problem itself).
+sdp_data build_sdp(const problem& P, lipsdp_variant v, bool with_entries) {
   sdp_data D;
   D.N = (int)P.N;
   D.group.resize(P.neurons.size());
@@ -259,6 +260,7 @@ sdp_data build_sdp(const problem& P, lipsdp_variant v) {
   }
   D.m = m;
   D.nlp = m - 1;
+  if (!with_entries) return D;
   auto& E = D.entries;
   // F_0 = C'C (upper triangle), aggregated.
   {
@@ -938,7 +940,7 @@ lipsdp_result lipsdp_certify(const network& net, lipsdp_variant v, const neuron_
   std::vector<double> t(P.neurons.size(), 0.0);
   std::string solve_note;
   if (!P.neurons.empty() || !opt.dump_sdpa.empty()) {
-    const sdp_data D = build_sdp(P, v);
+    const sdp_data D = build_sdp(P, v, opt.solver == "sdpa" || !opt.dump_sdpa.empty());
     if (!opt.dump_sdpa.empty()) write_sdpa_file(D, opt.dump_sdpa);
     if (opt.dump_only) {
       res.note = "SDP written to " + opt.dump_sdpa + "; not solved";
