@@ -47,6 +47,9 @@ product_bound lipschitz_product(const network& net) {
     up = round_up(up * pl.upper);  // factors >= 0: rounding the product up keeps it an upper bound
     fl *= pl.power_iteration;
   }
+  // A zero factor (a zero matrix) makes the exact product 0 even when another factor is +inf.
+  for (const product_layer& pl : out.layers)
+    if (pl.upper == 0) up = 0;
   out.upper = up;
   out.float_estimate = fl;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -105,6 +105,21 @@ BOOST_AUTO_TEST_CASE(local_brackets_and_maps) {
   }
   BOOST_TEST(loc.at("all_stable").as_number() == static_cast<double>(stable));
   BOOST_TEST(loc.at("ratio_quantiles").at("count").as_number() >= 1);
+  // LipSDP-Neuron with the stable neurons' slopes fixed as a further local upper bound: never above
+  // the interval/norm-split bound of the run above, never below the lower bound.
+  const auto lb = sb.certify("lipschitz --network '" + sb.file("net.npz") + "' --layout out-in --methods product,jacobian "
+                             "--time-limit 0.2 --data '" + sb.file("rows.csv") + "' --divide 255 --radius 0.5 --local-upper best --json -");
+  BOOST_TEST(lb.status == 0, lb.err);
+  const auto i = sb.certify("lipschitz --network '" + sb.file("net.npz") + "' --layout out-in --methods product,jacobian "
+                            "--time-limit 0.2 --data '" + sb.file("rows.csv") + "' --divide 255 --radius 0.5 --json -");
+  BOOST_TEST(i.status == 0, i.err);
+  const json::value jb = json::parse(lb.out), ji = json::parse(i.out);
+  for (std::size_t r = 0; r < 3; ++r) {
+    const json::value& pb = jb.at("local").at("points").as_array()[r];
+    const json::value& pi = ji.at("local").at("points").as_array()[r];
+    BOOST_TEST(num(pb.at("upper")) <= num(pi.at("upper")));
+    BOOST_TEST(num(pb.at("lower")) <= num(pb.at("upper")));
+  }
   // f_1 = relu(g_1): widths 3-4-4 (identity appended).
   const auto f = sb.certify("lipschitz --network '" + sb.file("net.npz") + "' --layout out-in --map f --layer 1 "
                             "--methods product,jacobian --time-limit 0.1 --json -");
