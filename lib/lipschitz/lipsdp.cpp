@@ -1003,7 +1003,9 @@ lipsdp_result lipsdp_certify(const network& net, lipsdp_variant v, const neuron_
       break;
     }
     const double start = std::max(rho_T, DBL_MIN);
-    const double cap = std::max(std::max(base, 0.0) * (1 + opt.max_relative_increase), start * (1 + 2e-12));
+    // rho' <= rho_solver (1 + max_relative_increase); a zero map (rho_T <= 0) may use rho' ~ DBL_MIN.
+    double cap = std::max(base, 0.0) * (1 + opt.max_relative_increase);
+    if (!(cap >= DBL_MIN)) cap = DBL_MIN * (1 + 2e-3);
     for (double d : deltas) {
       const double rho_p = round_up(start * (1 + d));
       if (rho_p > cap) {
@@ -1036,6 +1038,17 @@ lipsdp_result lipsdp_certify(const network& net, lipsdp_variant v, const neuron_
   res.certified = false;
   res.upper = std::numeric_limits<double>::infinity();
   res.note = (solve_note.empty() ? std::string() : solve_note + "; ") + "not certified: " + last_why;
+  if (opt.solver != "sdpa" && !P.neurons.empty() && P.N <= 400 && !opt.tamper) {
+    // Small problem: a second opinion from SDPA costs seconds at most.
+    lipsdp_options o2 = opt;
+    o2.solver = "sdpa";
+    lipsdp_result r2 = lipsdp_certify(net, v, slopes, progress, o2);
+    r2.note = "structured solver: " + res.note + "; then SDPA: " + r2.note;
+    r2.attempts += res.attempts;
+    r2.solve_seconds += res.solve_seconds;
+    r2.seconds = since(t0);
+    return r2;
+  }
   progress.update("lipsdp: done", 1.0);
   return finish(tt);
 }

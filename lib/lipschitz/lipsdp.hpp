@@ -56,7 +56,8 @@ struct lipsdp_result {
 
 struct lipsdp_options {
   // "structured" (default): the interior-point method of lipsdp.cpp that exploits the rank-2
-  // multipliers; "sdpa": SDPA 7's C++ library (generic sparse SDP code, slow beyond ~200 neurons).
+  // multipliers (if its multipliers cannot be certified and N <= 400, SDPA is tried next);
+  // "sdpa": SDPA 7's C++ library only (generic sparse SDP code, slow beyond ~200 neurons).
   std::string solver = "structured";
   double solver_epsilon = 1e-7;      // relative gap / infeasibility tolerance (SDPA: epsilonStar/Dash)
   int solver_threads = 0;            // SDPA threads (0: its default)

@@ -352,6 +352,18 @@ BOOST_AUTO_TEST_CASE(lying_solver_is_not_certified) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(impossible_cap_falls_back_to_sdpa_and_fails) {
+  // A cap below the solver's own value cannot be met by any sound proof: both solvers are tried
+  // on a small problem, and the answer is "not certified".
+  const ntk::network net = random_net({3, 6, 5, 2}, 8);
+  ntk::lipsdp_options o;
+  o.max_relative_increase = -0.5;
+  const auto r = lipsdp_certify(net, lipsdp_variant::neuron, nullptr, quiet, o);
+  BOOST_TEST(!r.certified);
+  BOOST_TEST(std::isinf(r.upper));
+  BOOST_TEST(r.note.find("then SDPA") != std::string::npos, r.note);
+}
+
 BOOST_AUTO_TEST_CASE(rejects_malformed_input) {
   ntk::network net = random_net({3, 4, 2}, 1);
   ntk::neuron_slopes s{{0, 0, 0}, {1, 1, 1}};
