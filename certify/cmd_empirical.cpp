@@ -1,5 +1,5 @@
 // certify empirical: certified λ_min of the empirical NTK K̄ = JJᵀ of a concrete ReLU network on
-// concrete rows (MATH.md §1, §5), with the per-layer decomposition (Jlb, Jub) and the
+// concrete rows (docs/math.md §1, §5), with the per-layer decomposition (Jlb, Jub) and the
 // infinite-width prediction for the network's β.
 #include <cmath>
 #include <cstdio>
@@ -29,11 +29,11 @@ command_spec empirical_spec() {
       "Encloses the smallest eigenvalue of the empirical NTK Gram matrix K = J J^T of the given network\n"
       "(the network exactly as stored, biases included when present) on the given rows, with every\n"
       "rounding error accounted for and every ReLU derivative decided exactly (ties proven zero take\n"
-      "sigma'(0) = 0). K is formed as sum_k (F_k F_k^T) o (B_{k+1} B_{k+1}^T) (MATH.md section 1), never\n"
+      "sigma'(0) = 0). K is formed as sum_k (F_k F_k^T) o (B_{k+1} B_{k+1}^T) (docs/math.md section 1), never\n"
       "as the N x P Jacobian. Also reports, per layer k = 0..L-1, lambda_min(F_k F_k^T) and\n"
       "min_i ||b_{k+1}(x_i)||^2, the Schur lower bound Jlb, the diagonal upper bound Jub, and, for random:\n"
       "networks, lambda_min of the infinite-width limit for the same widths and initialisation\n"
-      "(MATH.md section 5). Exit 0: certified; 1: the target width was not reached (honest enclosure\n"
+      "(docs/math.md section 5). Exit 0: certified; 1: the target width was not reached (honest enclosure\n"
       "reported); 2: bad usage or bad input (e.g. the network's input width differs from d).";
   s.options = data_options();
   for (auto& o : network_options()) s.options.push_back(o);

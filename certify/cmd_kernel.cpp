@@ -29,7 +29,7 @@ command_spec kernel_spec() {
   s.synopsis = "--out PATH.npy|PATH.csv [--which K|G|Gdot] [--layer l] [--data SPEC] [options]";
   s.description =
       "Writes certified enclosures of every entry of K^(l) (the NTK), G^(l) (the NNGP kernel) or\n"
-      "Gdot^(l) (the derivative kernel) of MATH.md section 2 for the exactly preprocessed rows.\n"
+      "Gdot^(l) (the derivative kernel) of docs/math.md section 2 for the exactly preprocessed rows.\n"
       "PATH.npy: float64 array of shape (2, N, N), [0] lower and [1] upper bounds rounded outward.\n"
       "PATH.csv: header i,j,lower,upper, one line per pair i <= j (0-based), outward decimal strings.\n"
       "The convention scales K and G (neural-tangents: /d, uci: /2^(L-1)); Gdot is never scaled.\n"

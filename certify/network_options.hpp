@@ -32,7 +32,7 @@ ntk::network load_network(const network_request& req);
 // ntk::io_error (exit 2) when the write fails.
 void save_network(const network_request& req, const ntk::network& net);
 
-// The "network" block of INTERFACE.md: {"source", "sha256", "widths": [n0, ..., nL], "biases"}.
+// The "network" block of docs/cli.md: {"source", "sha256", "widths": [n0, ..., nL], "biases"}.
 ntk::json::value network_json(const ntk::network& net);
 
 }  // namespace certify

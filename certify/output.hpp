@@ -22,13 +22,13 @@ ntk::dataset load_data(const parsed_args& args, ntk::preprocessing& prep);
 ntk::json::value bound_json(const ntk::mreal& lower, const ntk::mreal& upper);
 std::string bound_text(const ntk::mreal& lower, const ntk::mreal& upper, int digits = 17);
 
-// The "data" block of INTERFACE.md.
+// The "data" block of docs/cli.md.
 ntk::json::value data_json(const ntk::dataset& x, const ntk::preprocessing& prep);
 
-// The "model" block of INTERFACE.md: {"depth", "activation": "relu", "convention"}.
+// The "model" block of docs/cli.md: {"depth", "activation": "relu", "convention"}.
 ntk::json::value model_json(int depth, ntk::kernel_convention convention);
 
-// The "lambda_min" block of INTERFACE.md for a certification run with target rtol: the bound of
+// The "lambda_min" block of docs/cli.md for a certification run with target rtol: the bound of
 // bound_json, then "certified", "precision_bits", "seconds", "rtol", "relative_width" and, only
 // when lambda_min = 0 was proven exactly, "exact_zero" with its reason.
 ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol);

@@ -13,7 +13,7 @@
 //
 // The claim: lower <= λ_min(f · K^(L)(Z)) <= upper, where Z is the exactly preprocessed data (rows
 // offset .. offset+n-1 of the source, scaled exactly by the reader's scale, centred and normalised
-// exactly as stated), K^(L) the matrix of MATH.md §2 and f the convention's factor (paper 1,
+// exactly as stated), K^(L) the matrix of docs/math.md §2 and f the convention's factor (paper 1,
 // neural-tangents 1/d, uci 1/2^(L-1)). lower and upper are exact decimal numbers ("-1.25e-3",
 // "0", "42"; no inf/nan; exponent at most 5 digits). Everything under "hints" is optional and only
 // helps the checker: precision_bits (default 53) is the prover's working precision, shift the

@@ -14,14 +14,14 @@
 //     (p = the certificate's precision hint): ρ intersected with [−1, 1], θ = acos ρ, and the plain
 //     recursion k ← κ₁(ρ) + k·κ₀(ρ), ρ ← κ₁(ρ). Diagonal entries are exact (W_ii = L·G_ii or L).
 //  4. lower <= 0 holds because K^(L) is positive semidefinite (a sum of Hadamard products of
-//     positive semidefinite kernels, MATH.md §2). Otherwise, with M the midpoint matrix of the
+//     positive semidefinite kernels, docs/math.md §2). Otherwise, with M the midpoint matrix of the
 //     enclosure and r >= ‖radius‖₂ (min of Frobenius norm and largest row sum, rounded up), the
 //     checker proves M − (t + r)I positive definite, t = lower/σ:
 //       exact:    M rounded to a common-denominator integer matrix (rounding added to r), then a
 //                 fraction-free (Bareiss) LDLᵀ: every leading principal minor > 0 (Sylvester);
 //       floating: a Cholesky of M − (t + r + c)I in MPFR at precision q rounding to nearest, with
 //                 c = 2(n+1)·2^−q·tr(M) >= γ/(1−γ)·tr, γ = γ_{n+1}; success proves
-//                 λ_min(M) > t + r (Rump, BIT 46 (2006); NUMERICS.md). MPFR flags are checked.
+//                 λ_min(M) > t + r (Rump, BIT 46 (2006); docs/numerics.md). MPFR flags are checked.
 //     On failure the whole computation is repeated once at precision 2q.
 //  5. upper < 0 is false (positive semidefiniteness). upper >= 0 holds when the singular pair's
 //     rows are exactly positively proportional after centring (then W(e_i − α e_j) = 0), or, with

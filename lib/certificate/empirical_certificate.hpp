@@ -11,7 +11,7 @@
 //    "producer": {"name": "ntkcert", "version": "0.1.0"}}
 // The claim: lower <= λ_min(K̄) <= upper for K̄ = J Jᵀ, J the Jacobian of the scalar network output
 // (output j when given) with respect to all weights (and biases, when the network has them) at the
-// exactly preprocessed rows, σ'(0) = 0 (MATH.md §1).
+// exactly preprocessed rows, σ'(0) = 0 (docs/math.md §1).
 //
 // The checker shares no numerical code with the prover (only the data and network readers): it
 // reloads both (SHA-256, n, d, widths must match), recomputes K̄ in MPFI at precision
@@ -21,7 +21,7 @@
 // ReLU sign from its enclosure, by an exact rational forward pass (rows without normalisation) or
 // at 4q and 16q bits otherwise. Lower: a claim <= 0 holds (K̄ is PSD); otherwise a Cholesky in MPFR
 // at precision q of M − (t + r + c)I, M the midpoint matrix, r >= ‖radius‖_F, c = 2(n+1)·2^-q·tr M
-// (Rump; NUMERICS.md), completing with positive pivots proves λ_min > t. Upper: the outward
+// (Rump; docs/numerics.md), completing with positive pivots proves λ_min > t. Upper: the outward
 // Rayleigh quotient of the hint eigenvector (or of e_i at the smallest diagonal), or, for a claim
 // upper >= 0 with a singular pair, identical (or, without biases, positively proportional) rows.
 #pragma once

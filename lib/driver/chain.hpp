@@ -1,7 +1,7 @@
-// The lower-bound chain of MATH.md §4 on concrete data, every link a certified enclosure.
+// The lower-bound chain of docs/math.md §4 on concrete data, every link a certified enclosure.
 //
 // With m = min_i ‖x̃_i‖², Ĝ^(l) = ρ^(l) the correlation matrices, c_r = 2μ_r(σ)² the Hermite
-// coefficients of ReLU (MATH.md §3), f the convention's factor (convention.hpp) and L the depth:
+// coefficients of ReLU (docs/math.md §3), f the convention's factor (convention.hpp) and L the depth:
 //
 //   lambda_min     λ_min(f·K^(L))
 //   schur          f·Σ_{l=1}^{L} λ_min(G^(l))                                     claim ≤ lambda_min

@@ -238,7 +238,7 @@ void refine_layers(const empirical_job& job, empirical_outcome& out, progress_si
   finish_schur(out);
 }
 
-// The limit matrix of MATH.md §5 for these widths and β in tier I.
+// The limit matrix of docs/math.md §5 for these widths and β in tier I.
 template <class I>
 class limit_visitor final : public layer_visitor<I> {
  public:
@@ -275,7 +275,7 @@ void fill_infinite(const empirical_job& job, const empirical_parts<I>& parts, em
     return;
   }
   if (net.has_biases) {
-    out.infinite.note = "the network has biases; the limit of MATH.md section 5 is for networks without biases";
+    out.infinite.note = "the network has biases; the limit of docs/math.md section 5 is for networks without biases";
     return;
   }
   const auto& beta = *job.beta_sq;

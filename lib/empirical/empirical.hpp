@@ -1,5 +1,5 @@
 // Certified λ_min of the empirical NTK K̄ = JJᵀ of a concrete ReLU network on concrete rows
-// (MATH.md §1, §5), with the per-layer decomposition bounds and the infinite-width prediction.
+// (docs/math.md §1, §5), with the per-layer decomposition bounds and the infinite-width prediction.
 //
 // Library entry point: empirical_lambda_min(job, progress). Typical use (e.g. a Figure-2 style
 // experiment):
@@ -23,7 +23,7 @@
 //               whether Jlb <= λ_min(K̄) was decided from the enclosures.
 //   diagonal_min min_i K̄_ii (Jub, an upper bound of λ_min(K̄)).
 //   infinite    (only when beta_sq is given, no biases) λ_min of the limit matrix
-//               (∏_{l<L} n_l/2)·Σ_l (∏_{m≠l} β_m²)·G^(l)∘Ġ^(l+1)∘…∘Ġ^(L) of MATH.md §5 for these
+//               (∏_{l<L} n_l/2)·Σ_l (∏_{m≠l} β_m²)·G^(l)∘Ġ^(l+1)∘…∘Ġ^(L) of docs/math.md §5 for these
 //               widths and β, and the relative Frobenius distance of K̄ to it (float, from midpoints).
 //   activations pre-activations decided exactly (σ'(0) = 0 for exact zeros); `undecided` must be 0
 //               for `lambda.certified`.

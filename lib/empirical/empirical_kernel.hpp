@@ -1,9 +1,9 @@
-// The empirical NTK Gram matrix of a concrete ReLU network on concrete rows (MATH.md §1, §5), as an
+// The empirical NTK Gram matrix of a concrete ReLU network on concrete rows (docs/math.md §1, §5), as an
 // interval matrix over either tier, without ever forming the N x P Jacobian:
 //
 //     K̄ = J Jᵀ = Σ_{k=0}^{L-1} (F_k F_kᵀ [+ 1 1ᵀ]) ∘ (B_{k+1} B_{k+1}ᵀ)
 //
-// for the network exactly as stored (W_l of shape n_l x n_{l-1}, out x in; MATH.md §1 writes the
+// for the network exactly as stored (W_l of shape n_l x n_{l-1}, out x in; docs/math.md §1 writes the
 // transpose), f(x) = W_L σ(… σ(W_1 x + b_1) …) + b_L with scalar output (n_L = 1; see
 // network_select_output), F_0 = X̃ the exactly preprocessed rows, F_k = σ(G_k) the hidden features,
 // B_L = 1, B_l = Σ_l ∘ (B_{l+1} W_{l+1}) the backward vectors (rows b_l(x_i)ᵀ), σ'(0) = 0.

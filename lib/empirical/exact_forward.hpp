@@ -1,4 +1,4 @@
-// Exact forward pass of one data row through a network (MATH.md §1), to decide ReLU signs that
+// Exact forward pass of one data row through a network (docs/math.md §1), to decide ReLU signs that
 // interval arithmetic leaves open.
 //
 // Every value is held exactly as p + q·ρ with p, q rational and ρ = √(t·A) (t = d for sphere, 1 for

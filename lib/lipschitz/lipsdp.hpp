@@ -1,6 +1,6 @@
 // Certified LipSDP upper bounds of the l2 Lipschitz constant of a feed-forward network with
-// slope-restricted activations (ReLU: slopes [0, 1]); MATH.md §6 (LipSDP, Fazlyab et al. 2019,
-// Thm 2) and §7 / NUMERICS.md (verified Cholesky).
+// slope-restricted activations (ReLU: slopes [0, 1]); docs/math.md §6 (LipSDP, Fazlyab et al. 2019,
+// Thm 2) and §7 / docs/numerics.md (verified Cholesky).
 //
 // Method. The semidefinite program "minimise rho subject to M(rho, T) <= 0, T >= 0 diagonal" is
 // solved in floating point (untrusted) by an interior-point method specialised to its rank-2

@@ -1,4 +1,4 @@
-// Concrete ReLU networks from where users keep them (INTERFACE.md "Networks: --network SPEC").
+// Concrete ReLU networks from where users keep them (docs/cli.md "Networks: --network SPEC").
 //
 // SPEC is one of
 //   random:widths=n0,n1,...,nL&init=he|lecun|normal&seed=S

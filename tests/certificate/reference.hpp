@@ -1,5 +1,5 @@
 // Test reference for λ_min of the NTK, written independently of the checker: plain (non-interval)
-// MPFR numbers at ~330 bits, the matrix recursion of MATH.md §2 exactly as stated (no homogeneity
+// MPFR numbers at ~330 bits, the matrix recursion of docs/math.md §2 exactly as stated (no homogeneity
 // trick, preprocessing done on the rows), and a cyclic Jacobi eigen-solver.
 #pragma once
 

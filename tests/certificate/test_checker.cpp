@@ -1,7 +1,7 @@
 // The certificate format and the independent checker.
 //
 // Certificates are built here from an independent reference (tests/certificate/reference.hpp:
-// plain MPFR at ~330 bits, the matrix recursion as written in MATH.md, Jacobi eigenvalues), with
+// plain MPFR at ~330 bits, the matrix recursion as written in docs/math.md, Jacobi eigenvalues), with
 // bounds a relative 1e-8 outside the reference λ_min. They must check; every kind of tampering
 // must be caught; malformed certificates must raise certificate_error.
 #include <boost/test/unit_test.hpp>

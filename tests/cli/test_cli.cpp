@@ -1,5 +1,5 @@
 // The certify command line end to end: exit codes, messages naming file/row/column, no output
-// file on failure, and the JSON contract of INTERFACE.md.
+// file on failure, and the JSON contract of docs/cli.md.
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 

@@ -1,5 +1,5 @@
 // The input stage shared by the independent NTK references of the test suites: raw MPFI balls at a
-// fixed precision, the preprocessed rows x̃_i = T(s·x_i - mean_j s·x_j) (MATH.md §2; mean only with
+// fixed precision, the preprocessed rows x̃_i = T(s·x_i - mean_j s·x_j) (docs/math.md §2; mean only with
 // centring; T: √d·y/‖y‖, y/‖y‖ or y) and their Gram matrix X̃X̃ᵀ. Written without any code of lib/
 // (only the dataset / preprocessing structs are read). Header-only:
 // #include "../common/ntk_reference.hpp".

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent LipSDP reference with cvxopt's solvers.sdp (MATH.md §6), written from the formula
+"""Independent LipSDP reference with cvxopt's solvers.sdp (docs/math.md §6), written from the formula
     M(rho, T) = [A; B]' [[-2 diag(alpha beta t), diag((alpha+beta) t)],
                          [diag((alpha+beta) t), -2 diag(t)]] [A; B] + blkdiag(-rho I, 0, ..., W_L' W_L),
     A = [blkdiag(W_1, ..., W_{L-1}) | 0],  B = [0 | I]   (dense, no elimination, no scaling).

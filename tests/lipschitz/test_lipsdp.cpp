@@ -1,5 +1,5 @@
 // LipSDP, certified (lib/lipschitz/lipsdp.hpp): against an independent cvxopt solve of the same SDP
-// (tests/lipschitz/lipsdp_cvxopt.py, dense formulation written from MATH.md §6), against exact
+// (tests/lipschitz/lipsdp_cvxopt.py, dense formulation written from docs/math.md §6), against exact
 // Lipschitz constants (single layer; one hidden layer by enumerating activation patterns; all
 // neurons stable), against Jacobians of admissible slope choices, and with a lying solver.
 #include <boost/test/unit_test.hpp>
