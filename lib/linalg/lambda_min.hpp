@@ -6,13 +6,17 @@
 // working precision for minterval. Upper bound: the Rayleigh quotient of an approximate eigenvector,
 // every rounding error and the entry radii accounted for (midpoint-radius with gamma_n bounds for
 // dinterval, MPFI over the entries for minterval).
-// Estimates: LAPACK dsyevr on the binary64 midpoint (or the hint). The MPFR tier refines the
+// Estimates (binary64 tier): the hint if given, otherwise the Cholesky-steered block inverse
+// iteration of shift_search.hpp, with LAPACK dsyevr on the binary64 midpoint as the fallback when
+// that search cannot start (midpoint not numerically positive definite) or does not converge; a
+// hint that leads to no proof also falls back to dsyevr. The MPFR tier refines the
 // eigenvector with residuals at precision p and corrections from a binary64 Cholesky, then, if
 // lambda_1 has neighbours closer than binary64 resolves, with inverse iteration at precision p.
 // Achieved width (measured, see the tests): about c + 2r with c = (n+1) 2^-p tr(mid) and r the
 // radius' spectral radius; if lambda_1 sits in a cluster narrower than ~n 2^-p ||mid|| that
 // inverse iteration cannot separate, the width is about the cluster's width instead.
-// Cost: binary64 ~ dsyevr + one Cholesky (n = 1000: ~0.25 s); MPFR ~ n^3/3 MPFR operations per
+// Cost: binary64 ~ two or three Choleskys + ~10 block solves (n = 4000: ~2 CPU-s), or dsyevr + one
+// Cholesky on the fallback and hint paths; MPFR ~ n^3/3 MPFR operations per
 // Cholesky (usually one, at most a few).
 #pragma once
 
@@ -62,7 +66,7 @@ struct lambda_min_bounds {
 // kernel matrix). A negative or missing lower bound then becomes 0 (noted in `note` when the test
 // failed), so `lower` is guaranteed for the true matrix under that assertion only; `shift` keeps
 // what the Cholesky test proved by itself.
-// hint: optional approximate eigenpair; otherwise LAPACK dsyevr on the binary64 midpoint is used.
+// hint: optional approximate eigenpair; otherwise the estimates above are used.
 // Exceptional cases: non-finite entries (for minterval also entries beyond the binary64 range) give
 // both sides unproved (lower 0 if known_psd); a wrong floating-point environment (not round to
 // nearest, flush-to-zero or denormals-are-zero on) leaves the binary64 lower side unproved; an MPFR
