@@ -13,6 +13,7 @@
 #include "data/checks.hpp"
 #include "data/errors.hpp"
 #include "kernel/detail/interval_ops.hpp"
+#include "linalg/verified_cholesky.hpp"
 
 namespace ntk {
 namespace {
@@ -567,6 +568,8 @@ void fill_general(geometry<I>& g, const dataset& ds_in, const preprocessing& pre
 
 template <class I>
 geometry<I> geometry_compute(const dataset& ds, const preprocessing& pre, progress_sink& progress) {
+  // The double tier's outward widening assumes round-to-nearest with gradual underflow.
+  if constexpr (interval_traits<I>::is_double_tier) require_binary64_environment();
   geometry<I> g;
   g.n = ds.n;
   g.d = ds.d;

@@ -53,7 +53,8 @@ struct geometry {
 // at the working precision set by set_working_precision_bits).
 // Guarantee: every enclosure contains its exact value for the exactly transformed rows.
 // Throws data_error (via dataset_check_rows) if a transformed row is zero, and data_error if a
-// value is not finite. n = 0 gives an empty geometry. Reports progress under the stage "gram".
+// value is not finite; for dinterval, std::runtime_error when the floating-point environment is not
+// binary64 round-to-nearest with gradual underflow (require_binary64_environment). n = 0 gives an empty geometry. Reports progress under the stage "gram".
 // Threads: OpenMP over rows; BLAS for the Gram products.
 template <class I>
 geometry<I> geometry_compute(const dataset& ds, const preprocessing& pre, progress_sink& progress);
