@@ -1,5 +1,5 @@
 // certify lipschitz: a certified bracket [lower, upper] of the l2 Lipschitz constant of a ReLU
-// network (or of its maps g_k / f_k, MATH.md §6), from several methods, next to the floating-point
+// network (or of its maps g_k / f_k, docs/math.md §6), from several methods, next to the floating-point
 // figures those methods usually report; optionally local brackets on balls around data rows.
 #include <algorithm>
 #include <chrono>

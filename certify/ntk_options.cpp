@@ -13,7 +13,7 @@ std::vector<option_spec> model_options() {
   return {
       {"depth", "L", "3", "number of weight layers, 1 <= L <= 64 (L = 1 is the linear kernel XX^T)"},
       {"convention", "paper|neural-tangents|uci", "paper",
-       "kernel scaling: paper (MATH.md), neural-tangents (K/d), uci (K/2^(L-1))"},
+       "kernel scaling: paper (docs/math.md), neural-tangents (K/d), uci (K/2^(L-1))"},
   };
 }
 
@@ -31,7 +31,7 @@ std::vector<option_spec> chain_options() {
   return {
       {"chain", "", "",
        "also certify the lower-bound chain of the paper's proof: schur, hermite:r, hermite:all, "
-       "gershgorin:r, scale:r and upper (MATH.md section 4), escalating precision until each claim is decided"},
+       "gershgorin:r, scale:r and upper (docs/math.md section 4), escalating precision until each claim is decided"},
       {"orders", "R1,R2,...", "2,4", "Hermite orders r of the chain's hermite, gershgorin and scale links"},
   };
 }

@@ -1,6 +1,6 @@
 // Certified enclosure of λ_min of the distributed kernel (kernel_blocks.hpp), with ScaLAPACK.
 //
-// Method (NUMERICS.md, "Certifying lambda_min(A) >= t with one floating-point Cholesky", the
+// Method (docs/numerics.md, "Certifying lambda_min(A) >= t with one floating-point Cholesky", the
 // two-Cholesky recipe), every step distributed:
 //   1. r >= ρ(off-diagonal radius): the largest row sum of the radius, reduced over all processes
 //      with upward rounding; the diagonal radius adds its maximum for the upper bound.

@@ -1,4 +1,4 @@
-// The main job: a certified enclosure of λ_min of the limiting ReLU NTK K^(L) (MATH.md §2) for a
+// The main job: a certified enclosure of λ_min of the limiting ReLU NTK K^(L) (docs/math.md §2) for a
 // concrete data set, with precision escalation (double tier first, then MPFI at 128, 256, ... bits).
 //
 // Guarantee: for every outcome, lambda_min(K) ∈ [lower, upper] where K is the kernel of the exactly

@@ -1,5 +1,5 @@
-// Certified enclosure of the smallest eigenvalue of a symmetric interval matrix (MATH.md §7,
-// NUMERICS.md "Certifying lambda_min(A) >= t with one floating-point Cholesky").
+// Certified enclosure of the smallest eigenvalue of a symmetric interval matrix (docs/math.md §7,
+// docs/numerics.md "Certifying lambda_min(A) >= t with one floating-point Cholesky").
 //
 // Lower bound: Rump's floating-point Cholesky test (verified_cholesky.hpp) on the midpoint shifted
 // just below the estimated lambda_min; binary64 blocked Cholesky for dinterval, raw MPFR loops at the

@@ -1,4 +1,4 @@
-// The binary64 lower-bound search of lambda_min_enclose without a dense eigensolver (NUMERICS.md,
+// The binary64 lower-bound search of lambda_min_enclose without a dense eigensolver (docs/numerics.md,
 // "Certifying lambda_min(A) >= t with one floating-point Cholesky", practical recipe steps 2-4).
 //
 // Only the Cholesky tests prove anything; everything else is an estimate that steers them:

@@ -1,4 +1,4 @@
-// Certified bounds on the spectral norm ||W||_2 of an exact binary64 matrix (NUMERICS.md, "Other
+// Certified bounds on the spectral norm ||W||_2 of an exact binary64 matrix (docs/numerics.md, "Other
 // certified quantities"; Rump, "Verified bounds for singular values", BIT 51, 2011).
 //
 // Upper bound: with G the smaller Gram matrix (W'W or WW', enclosed entrywise with the gamma_m

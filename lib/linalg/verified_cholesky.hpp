@@ -1,4 +1,4 @@
-// The binary64 Cholesky test of NUMERICS.md, "Certifying lambda_min(A) >= t with one floating-point
+// The binary64 Cholesky test of docs/numerics.md, "Certifying lambda_min(A) >= t with one floating-point
 // Cholesky" (Rump, BIT 46, 2006; constants of Rump & Jeannerod, SIMAX 35, 2014; the statement of
 // ValidSDP's libvalidsdp/cholesky.v, corollaries 2.4/2.7).
 //

@@ -1,4 +1,4 @@
-// Certified lower bounds of the l2 Lipschitz constant of a ReLU network (MATH.md §6, Lemma 6.1),
+// Certified lower bounds of the l2 Lipschitz constant of a ReLU network (docs/math.md §6, Lemma 6.1),
 // and the interval forward pass they (and the local bounds of local.hpp) are built on.
 //
 // At a point x where no pre-activation is zero the network is differentiable with

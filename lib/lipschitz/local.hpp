@@ -1,4 +1,4 @@
-// Local Lipschitz brackets over a ball around each data row (MATH.md §6, "Local bounds"): the l2
+// Local Lipschitz brackets over a ball around each data row (docs/math.md §6, "Local bounds"): the l2
 // operator norm of the Jacobians of the network over B = {x : ||x - c||_p <= eps}, p = inf or 2,
 // c = (num/den) * row exactly.
 //

@@ -1,4 +1,4 @@
-// The naive Lipschitz bound of MATH.md §6: ||g_k||_Lip <= prod_{l<=k} ||W_l||_2 (ReLU is
+// The naive Lipschitz bound of docs/math.md §6: ||g_k||_Lip <= prod_{l<=k} ||W_l||_2 (ReLU is
 // 1-Lipschitz; biases do not matter), with every spectral norm certified by
 // spectral_norm_enclose (lib/linalg/spectral_norm.hpp) and the product rounded up.
 #pragma once

@@ -32,7 +32,7 @@ namespace {
 constexpr long bits = 300;
 using ball = ntk_reference::ball<bits>;
 
-// K^(L)_ij · f by the closed forms of MATH.md §2 in MPFI (θ = acos ρ, κ₁ = (sin θ + (π - θ)ρ)/π,
+// K^(L)_ij · f by the closed forms of docs/math.md §2 in MPFI (θ = acos ρ, κ₁ = (sin θ + (π - θ)ρ)/π,
 // κ₀ = 1 - θ/π, K̂ = κ₁ + K̂ κ₀), from the Gram matrix of the preprocessed rows.
 ntk_reference::ball_matrix<bits> reference_kernel(const dataset& ds, const preprocessing& pre, int depth,
                                                  kernel_convention conv) {
