@@ -28,6 +28,8 @@
 #include "data/load.hpp"
 #include "data/readers.hpp"
 #include "data/sha256.hpp"
+#include "driver/chain.hpp"
+#include "driver/compare.hpp"
 #include "driver/ntk_lambda_min.hpp"
 #include "hermite/coefficients.hpp"
 #include "interval/decimal.hpp"
@@ -174,33 +176,41 @@ py::dict mpfi_dict(mpfi_srcptr x, int digits) {
 
 // ------------------------------------------------------------------ lambda_min
 
-py::dict lambda_min(const py::object& X, long depth, bool center, const std::string& normalize,
+// The parsed options of certify ntk (and compare, chain) for a lambda_min-like call.
+struct ntk_call {
+  ntk::ntk_job job;
+  ntk::dataset data;
+};
+
+void setup_ntk_call(ntk_call& c, const py::object& X, long depth, bool center, const std::string& normalize,
                     const std::string& convention, double rtol, const py::object& precision,
-                    const py::object& max_precision, std::size_t offset, const py::object& limit) {
+                    const py::object& max_precision, std::size_t offset, const py::object& limit,
+                    std::vector<std::string> extra_argv = {}, std::vector<unsigned>* chain_orders = nullptr) {
   std::vector<std::string> argv = {"--depth", std::to_string(depth), "--convention", convention,
                                    "--rtol", number_text(rtol), "--precision", option_text(precision),
                                    "--max-precision", option_text(max_precision)};
+  for (auto& a : extra_argv) argv.push_back(a);
   std::vector<certify::option_spec> options = certify::model_options();
   for (auto& o : certify::precision_options()) options.push_back(o);
+  for (auto& o : certify::chain_options()) options.push_back(o);
   const certify::parsed_args args = parse(options, argv);
-  ntk::ntk_job job;
-  read_model_options(args, job.depth, job.convention);
-  read_precision_options(args, job.precision, job.rtol);
-  job.prep.center = center;
-  job.prep.normalize = parse_normalize(normalize);
-  ntk::dataset data = to_dataset(X, offset, opt_size(limit, "limit"));
-  job.data = &data;
-
-  ntk::ntk_outcome out;
-  {
-    py::gil_scoped_release release;
-    std::lock_guard<std::mutex> lock(compute_mutex);
-    ntk::null_progress quiet;
-    out = ntk::ntk_lambda_min(job, quiet);
+  read_model_options(args, c.job.depth, c.job.convention);
+  read_precision_options(args, c.job.precision, c.job.rtol);
+  if (chain_orders) {
+    bool enabled = false;
+    certify::read_chain_options(args, enabled, *chain_orders);
   }
+  c.job.prep.center = center;
+  c.job.prep.normalize = parse_normalize(normalize);
+  c.data = to_dataset(X, offset, opt_size(limit, "limit"));
+  c.job.data = &c.data;
+}
 
-  // The JSON of `certify ntk --json -`.
-  ntk::json::value j = ntk::json::value::object();
+// The lambda_min result dict and the JSON of `certify ntk --json -` (without the chain).
+py::dict lambda_min_result(const ntk_call& c, const ntk::ntk_outcome& out, ntk::json::value& j) {
+  const ntk::ntk_job& job = c.job;
+  const ntk::dataset& data = c.data;
+  j = ntk::json::value::object();
   j["command"] = "ntk";
   j["data"] = certify::data_json(data, job.prep);
   j["model"] = certify::model_json(job.depth, job.convention);
@@ -239,6 +249,224 @@ py::dict lambda_min(const py::object& X, long depth, bool center, const std::str
   r["sha256"] = data.sha256;
   r["n"] = data.n;
   r["d"] = data.d;
+  return r;
+}
+
+py::dict lambda_min(const py::object& X, long depth, bool center, const std::string& normalize,
+                    const std::string& convention, double rtol, const py::object& precision,
+                    const py::object& max_precision, std::size_t offset, const py::object& limit) {
+  ntk_call c;
+  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit);
+  ntk::ntk_outcome out;
+  {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(compute_mutex);
+    ntk::null_progress quiet;
+    out = ntk::ntk_lambda_min(c.job, quiet);
+  }
+  ntk::json::value j;
+  py::dict r = lambda_min_result(c, out, j);
+  r["json"] = ntk::json::dump(j);
+  return r;
+}
+
+// ------------------------------------------------------------------ chain
+
+// As in certify/cmd_ntk.cpp: true / false / "undecided" / null.
+ntk::json::value verdict_json(ntk::chain_verdict v) {
+  switch (v) {
+    case ntk::chain_verdict::holds: return true;
+    case ntk::chain_verdict::fails: return false;
+    case ntk::chain_verdict::undecided: return "undecided";
+    default: return nullptr;
+  }
+}
+
+py::object verdict_py(ntk::chain_verdict v) {
+  switch (v) {
+    case ntk::chain_verdict::holds: return py::bool_(true);
+    case ntk::chain_verdict::fails: return py::bool_(false);
+    case ntk::chain_verdict::undecided: return py::str("undecided");
+    default: return py::none();
+  }
+}
+
+// `certify ntk --chain`: the lambda_min result plus the certified lower-bound chain (driver/chain.hpp).
+py::dict chain(const py::object& X, long depth, const std::string& orders, bool center, const std::string& normalize,
+               const std::string& convention, double rtol, const py::object& precision,
+               const py::object& max_precision, std::size_t offset, const py::object& limit) {
+  ntk_call c;
+  std::vector<unsigned> order_list;
+  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit,
+                 {"--chain", "--orders", orders}, &order_list);
+  ntk::ntk_outcome out;
+  ntk::chain_outcome ch;
+  {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(compute_mutex);
+    ntk::null_progress quiet;
+    out = ntk::ntk_lambda_min(c.job, quiet);
+    ch = ntk::ntk_chain(c.job, order_list, &out, quiet);
+  }
+  ntk::json::value j;
+  py::dict r = lambda_min_result(c, out, j);
+  // The "chain" and "chain_run" blocks of certify ntk --chain --json -.
+  ntk::json::value a = ntk::json::value::array();
+  py::list links;
+  for (const auto& l : ch.links) {
+    ntk::json::value e = ntk::json::value::object();
+    e["link"] = l.name;
+    e["value"] = certify::bound_json(l.lower, l.upper);
+    e["holds"] = verdict_json(l.holds);
+    py::dict pl;
+    pl["link"] = l.name;
+    pl["value"] = bound_dict(l.lower, l.upper);
+    pl["holds"] = verdict_py(l.holds);
+    pl["claim"] = l.claim.empty() ? py::object(py::none()) : py::object(py::str(l.claim));
+    pl["precondition"] = l.precondition ? verdict_py(*l.precondition) : py::object(py::none());
+    pl["ratio"] = l.has_ratio ? py::object(bound_dict(l.ratio_lower, l.ratio_upper)) : py::object(py::none());
+    pl["note"] = l.note.empty() ? py::object(py::none()) : py::object(py::str(l.note));
+    if (!l.claim.empty()) e["claim"] = l.claim;
+    if (l.precondition) e["precondition"] = verdict_json(*l.precondition);
+    if (l.has_ratio) e["ratio"] = certify::bound_json(l.ratio_lower, l.ratio_upper);
+    if (!l.note.empty()) e["note"] = l.note;
+    a.push_back(e);
+    links.append(pl);
+  }
+  j["chain"] = a;
+  ntk::json::value run = ntk::json::value::object();
+  ntk::json::value ord = ntk::json::value::array();
+  py::list py_orders;
+  for (unsigned o : ch.orders) {
+    ord.push_back(o);
+    py_orders.append(o);
+  }
+  run["orders"] = ord;
+  run["precision_bits"] = ch.precision_bits;
+  run["seconds"] = ch.seconds;
+  ntk::json::value und = ntk::json::value::array();
+  py::list py_und;
+  for (const auto& u : ch.undecided) {
+    und.push_back(u);
+    py_und.append(u);
+  }
+  run["undecided"] = und;
+  ntk::json::value attempts = ntk::json::value::array();
+  for (const auto& t : ch.attempts) {
+    ntk::json::value e = ntk::json::value::object();
+    e["precision_bits"] = t.precision_bits;
+    e["seconds"] = t.seconds;
+    e["eigen_enclosures"] = t.eigen_enclosures;
+    ntk::json::value rec = ntk::json::value::array();
+    for (const auto& s : t.recomputed) rec.push_back(s);
+    e["recomputed"] = rec;
+    attempts.push_back(e);
+  }
+  run["attempts"] = attempts;
+  j["chain_run"] = run;
+  py::dict res;
+  res["lambda_min"] = r;
+  res["links"] = links;
+  res["orders"] = py_orders;
+  res["precision_bits"] = ch.precision_bits;
+  res["seconds"] = ch.seconds;
+  res["undecided"] = py_und;
+  res["json"] = ntk::json::dump(j);
+  r["json"] = res["json"];
+  return res;
+}
+
+// ------------------------------------------------------------------ compare
+
+py::dict float_report_py(const ntk::float_report& f) {
+  py::dict d;
+  d["lambda_min"] = f.eigenvalues_done ? py::object(py::float_(f.lambda_min)) : py::object(py::none());
+  d["lambda_min_inside"] = f.lambda.inside;
+  d["lambda_min_abs_error"] = f.lambda.abs_error;
+  d["lambda_min_rel_error"] = f.lambda.rel_error;
+  d["negative_eigenvalues"] = f.negative_eigenvalues;
+  d["eigenvalues_computed"] = f.eigenvalues_done;
+  d["nan_count"] = f.entries.nan_count;
+  d["entries_outside"] = f.entries.entries_outside;
+  d["entries"] = f.entries.entries;
+  d["max_abs_excess"] = f.entries.max_abs_excess;
+  d["max_rel_excess"] = f.entries.max_rel_excess;
+  d["seconds"] = f.seconds;
+  return d;
+}
+
+ntk::json::value float_report_json(const ntk::float_report& r) {  // as certify/cmd_compare.cpp
+  ntk::json::value f = ntk::json::value::object();
+  f["lambda_min"] = r.lambda_min;
+  f["lambda_min_inside"] = r.lambda.inside;
+  f["lambda_min_abs_error"] = r.lambda.abs_error;
+  f["lambda_min_rel_error"] = r.lambda.rel_error;
+  f["negative_eigenvalues"] = static_cast<unsigned long>(r.negative_eigenvalues);
+  f["eigenvalues_computed"] = r.eigenvalues_done;
+  f["nan_count"] = static_cast<unsigned long>(r.entries.nan_count);
+  f["entries_outside"] = static_cast<unsigned long>(r.entries.entries_outside);
+  f["entries"] = static_cast<unsigned long>(r.entries.entries);
+  f["max_abs_excess"] = r.entries.max_abs_excess;
+  f["max_rel_excess"] = r.entries.max_rel_excess;
+  f["seconds"] = r.seconds;
+  return f;
+}
+
+// `certify compare`: plain float64/float32 kernels and eigenvalues against the certified answer.
+py::dict compare(const py::object& X, long depth, bool center, const std::string& normalize,
+                 const std::string& convention, double rtol, const py::object& precision,
+                 const py::object& max_precision, std::size_t offset, const py::object& limit) {
+  ntk_call c;
+  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit);
+  ntk::compare_job job;
+  job.data = &c.data;
+  job.prep = c.job.prep;
+  job.depth = c.job.depth;
+  job.convention = c.job.convention;
+  job.precision = c.job.precision;
+  job.rtol = c.job.rtol;
+  ntk::compare_outcome out;
+  {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(compute_mutex);
+    ntk::null_progress quiet;
+    out = ntk::compare_float_kernels(job, quiet);
+  }
+  const ntk::ntk_outcome& o = out.certified;
+  ntk::json::value j = ntk::json::value::object();
+  j["command"] = "compare";
+  j["data"] = certify::data_json(c.data, job.prep);
+  j["model"] = certify::model_json(job.depth, job.convention);
+  ntk::json::value cert = ntk::json::value::object();
+  cert["lambda_min"] = certify::lambda_min_json(o, job.rtol);
+  ntk::json::value ent = ntk::json::value::object();
+  ent["precision_bits"] = out.entries_precision_bits;
+  ent["max_width"] = out.max_entry_width;
+  cert["entries"] = ent;
+  j["certified"] = cert;
+  for (const char* prec : {"float64", "float32"}) {
+    ntk::json::value block;
+    for (const auto& f : out.floats)
+      if (f.name == prec) block = float_report_json(f);
+    for (const auto& f : out.floats)
+      if (f.name == std::string("atan2-") + prec) block["atan2"] = float_report_json(f);
+    j[prec] = block;
+  }
+  py::dict lam = bound_dict(o.lower, o.upper);
+  lam["certified"] = o.certified;
+  lam["precision_bits"] = o.precision_bits;
+  lam["seconds"] = o.seconds;
+  lam["rtol"] = job.rtol;
+  lam["relative_width"] = ntk::relative_width(o.lower, o.upper);
+  lam["exact_zero"] = o.exact_zero ? py::object(py::str(o.exact_zero_reason)) : py::object(py::none());
+  py::dict floats;
+  for (const auto& f : out.floats) floats[py::str(f.name)] = float_report_py(f);
+  py::dict r;
+  r["lambda_min"] = lam;
+  r["entries_precision_bits"] = out.entries_precision_bits;
+  r["max_entry_width"] = out.max_entry_width;
+  r["floats"] = floats;
+  r["sha256"] = c.data.sha256;
   r["json"] = ntk::json::dump(j);
   return r;
 }
@@ -428,6 +656,12 @@ PYBIND11_MODULE(_ntkcert, m) {
         py::arg("limit"));
   m.def("kernel", &kernel, py::arg("X"), py::arg("depth"), py::arg("which"), py::arg("layer"), py::arg("convention"),
         py::arg("center"), py::arg("normalize"), py::arg("precision"), py::arg("offset"), py::arg("limit"));
+  m.def("chain", &chain, py::arg("X"), py::arg("depth"), py::arg("orders"), py::arg("center"), py::arg("normalize"),
+        py::arg("convention"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"), py::arg("offset"),
+        py::arg("limit"));
+  m.def("compare", &compare, py::arg("X"), py::arg("depth"), py::arg("center"), py::arg("normalize"),
+        py::arg("convention"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"), py::arg("offset"),
+        py::arg("limit"));
   m.def("hermite", &hermite, py::arg("order"), py::arg("activation"), py::arg("precision"));
   m.def("check", &check, py::arg("path"), py::arg("min_precision"), py::arg("method"));
   m.attr("__version__") = "0.1.0";

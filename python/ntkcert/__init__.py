@@ -6,6 +6,10 @@ The functions mirror the ``certify`` commands and run the same library code:
   ``K^(L)`` of the rows of ``X`` (``certify ntk``);
 * :func:`kernel` -- certified entrywise enclosures of ``K^(l)``, ``G^(l)`` or ``Gdot^(l)`` as two
   float64 arrays rounded outward (``certify kernel``);
+* :func:`chain` -- λ_min together with the certified lower-bound chain of the proof (schur,
+  hermite:r, gershgorin:r, scale:r, upper links; ``certify ntk --chain``);
+* :func:`compare` -- plain float64/float32 kernels and LAPACK eigenvalues measured against the
+  certified answer (``certify compare``);
 * :func:`hermite` -- exact Hermite coefficients of ReLU or the step and their enclosures
   (``certify hermite``);
 * :func:`check` -- independent re-verification of a certificate file (``certify check``).
@@ -34,7 +38,8 @@ except ImportError:  # build-tree layout: the extension next to the package dire
     import _ntkcert as _impl  # type: ignore[no-redef]
 
 __version__ = _impl.__version__
-__all__ = ["Enclosure", "LambdaMin", "KernelEnclosure", "lambda_min", "kernel", "hermite", "check"]
+__all__ = ["Enclosure", "LambdaMin", "KernelEnclosure", "lambda_min", "kernel", "chain", "compare", "hermite",
+           "check"]
 
 
 def _fraction(s: str) -> Optional[Fraction]:
@@ -160,6 +165,58 @@ def kernel(X, depth: int = 3, *, which: str = "K", layer: Optional[int] = None,
                      precision, int(offset), limit)
     return KernelEnclosure(r["lower"], r["upper"], r["layer"], r["precision_bits"], r["max_width"],
                            r["max_relative_width"], r["json"])
+
+
+def _lambda_min_from(r: dict) -> LambdaMin:
+    base = Enclosure._from(r)
+    return LambdaMin(base.lower, base.upper, base.lower_float, base.upper_float,
+                     certified=r["certified"], precision_bits=r["precision_bits"], seconds=r["seconds"],
+                     rtol=r["rtol"], relative_width=r["relative_width"], exact_zero=r["exact_zero"],
+                     float64=r.get("float64"),
+                     attempts=[dict(a, enclosure=Enclosure._from(a)) for a in r.get("attempts", [])],
+                     sha256=r.get("sha256", ""), json=r.get("json", ""))
+
+
+def chain(X, depth: int = 3, orders=(2, 4), *, center: bool = False, normalize: str = "none",
+          convention: str = "paper", rtol: float = 1e-6, precision: Union[str, int] = "auto",
+          max_precision: int = 4096, offset: int = 0, limit: Optional[int] = None) -> dict:
+    """λ_min of the NTK and the certified lower-bound chain of docs/math.md §4 (``certify ntk --chain``).
+
+    ``orders`` are the Hermite orders r (a sequence of ints or a "2,4" string). Returns
+    ``{"lambda_min": LambdaMin, "links": [{"link", "value": Enclosure, "claim", "holds",
+    "precondition", "ratio", "note"}, ...], "orders", "precision_bits", "seconds", "undecided",
+    "json"}``. Each link's value lies in its Enclosure; ``holds`` is True (claim certified), False
+    (certified to fail), "undecided" or None (the link claims nothing). ``json`` is what
+    ``certify ntk --chain --json -`` prints. Other options as in :func:`lambda_min`.
+    """
+    o = orders if isinstance(orders, str) else ",".join(str(int(k)) for k in orders)
+    r = _impl.chain(X, int(depth), o, bool(center), str(normalize), str(convention), float(rtol),
+                    precision, max_precision, int(offset), limit)
+    r["lambda_min"] = _lambda_min_from(r["lambda_min"])
+    for link in r["links"]:
+        link["value"] = Enclosure._from(link["value"])
+        if link["ratio"] is not None:
+            link["ratio"] = Enclosure._from(link["ratio"])
+    return r
+
+
+def compare(X, depth: int = 3, *, center: bool = False, normalize: str = "none",
+            convention: str = "paper", rtol: float = 1e-6, precision: Union[str, int] = "auto",
+            max_precision: int = 4096, offset: int = 0, limit: Optional[int] = None) -> dict:
+    """What plain float64/float32 code makes of K^(L), against the certified answer (``certify compare``).
+
+    Returns ``{"lambda_min": LambdaMin (certified enclosure), "entries_precision_bits",
+    "max_entry_width", "floats": {"float64", "float32", "atan2-float64", "atan2-float32": report},
+    "sha256", "json"}``; a report holds ``lambda_min`` (LAPACK's, no guarantee; None when not
+    computed), ``lambda_min_inside``, ``lambda_min_abs_error``/``lambda_min_rel_error`` (lower bounds
+    on the true errors), ``negative_eigenvalues``, ``nan_count``, ``entries_outside`` (entries
+    provably wrong) of ``entries``, ``max_abs_excess``, ``max_rel_excess``, ``seconds``. ``json`` is
+    what ``certify compare --json -`` prints. Options as in :func:`lambda_min`.
+    """
+    r = _impl.compare(X, int(depth), bool(center), str(normalize), str(convention), float(rtol),
+                      precision, max_precision, int(offset), limit)
+    r["lambda_min"] = _lambda_min_from(r["lambda_min"])
+    return r
 
 
 def hermite(order: int = 10, activation: str = "relu", precision: int = 64) -> dict:

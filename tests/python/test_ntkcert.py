@@ -245,6 +245,96 @@ class KernelTest(unittest.TestCase):
             ntkcert.kernel(X, 3, which="H")
 
 
+class ChainTest(unittest.TestCase):
+    def test_agrees_with_cli_and_mpmath(self):
+        rng = np.random.default_rng(21)
+        X = rng.normal(size=(8, 5))
+        K = ref_kernel(X, 3)
+        lam = ref_lambda_min(K)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "x.npy")
+            np.save(path, X)
+            code, out, err = run_certify("ntk", "--data", path, "--depth", "3", "--chain", "--orders", "2,3",
+                                         "--json", "-")
+            self.assertEqual(code, 0, err)
+            cli = json.loads(out)
+        r = ntkcert.chain(X, 3, orders=[3, 2, 2])
+        self.assertEqual(r["orders"], [2, 3])
+        self.assertTrue(contains(r["lambda_min"], lam))
+        py = json.loads(r["json"])
+        self.assertEqual(sorted(py), sorted(cli) if "float64" in py else sorted(k for k in cli if k != "float64"))
+        self.assertEqual([l["link"] for l in py["chain"]], [l["link"] for l in cli["chain"]])
+        self.assertEqual([l["link"] for l in r["links"]], [l["link"] for l in cli["chain"]])
+        for a, b, c in zip(r["links"], cli["chain"], py["chain"]):
+            # Same links on the same doubles: both enclosures contain the link's value, so they meet.
+            self.assertLessEqual(a["value"].lower_fraction or -math.inf, Fraction(b["value"]["upper"])
+                                 if b["value"]["upper"] not in ("inf", "nan") else math.inf)
+            self.assertLessEqual(Fraction(b["value"]["lower"]) if b["value"]["lower"] not in ("-inf", "nan")
+                                 else -math.inf, a["value"].upper_fraction or math.inf)
+            self.assertEqual(a["value"].lower, c["value"]["lower"])
+            self.assertEqual(a["holds"], c["holds"])
+            if b["holds"] in (True, False):
+                self.assertEqual(a["holds"], b["holds"])
+        links = {l["link"]: l for l in r["links"]}
+        # The chain's lower links are below λ_min (mpmath), the upper link above it.
+        for name in ("schur", "hermite:2", "hermite:all", "gershgorin:2"):
+            lo = links[name]["value"].lower_fraction
+            self.assertTrue(lo is None or lo <= to_fraction(lam), name)
+        self.assertLessEqual(to_fraction(lam), links["upper"]["value"].upper_fraction)
+
+    def test_bad_orders_raise_the_cli_message(self):
+        X = np.eye(3)
+        for orders in ("0", "2,x"):
+            code, _, err = run_certify("ntk", "--data", "synthetic:sphere?n=3&d=3&seed=1", "--chain",
+                                       "--orders", orders)
+            self.assertEqual(code, 2)
+            with self.assertRaises(ValueError) as cm:
+                ntkcert.chain(X, 3, orders=orders)
+            self.assertIn(str(cm.exception), err)
+
+
+class CompareTest(unittest.TestCase):
+    def test_agrees_with_cli_and_mpmath(self):
+        rng = np.random.default_rng(31)
+        X = rng.normal(size=(10, 4))
+        K = ref_kernel(X, 2)
+        lam = ref_lambda_min(K)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "x.npy")
+            np.save(path, X)
+            code, out, err = run_certify("compare", "--data", path, "--depth", "2", "--json", "-")
+            self.assertEqual(code, 0, err)
+            cli = json.loads(out)
+        r = ntkcert.compare(X, 2)
+        py = json.loads(r["json"])
+        self.assertEqual(sorted(py), sorted(cli))
+        self.assertTrue(contains(r["lambda_min"], lam))
+        self.assertLessEqual(r["lambda_min"].lower_fraction, Fraction(cli["certified"]["lambda_min"]["upper"]))
+        self.assertLessEqual(Fraction(cli["certified"]["lambda_min"]["lower"]), r["lambda_min"].upper_fraction)
+        self.assertEqual(sorted(r["floats"]), ["atan2-float32", "atan2-float64", "float32", "float64"])
+        for prec in ("float64", "float32"):
+            for name, block, cblock in ((prec, py[prec], cli[prec]), ("atan2-" + prec, py[prec]["atan2"],
+                                                                     cli[prec]["atan2"])):
+                f = r["floats"][name]
+                # Deterministic plain code on the same doubles: the same counts as the CLI.
+                for key in ("entries", "entries_outside", "nan_count", "negative_eigenvalues",
+                            "eigenvalues_computed"):
+                    self.assertEqual(f[key], cblock[key], (name, key))
+                    self.assertEqual(f[key], block[key], (name, key))
+                self.assertEqual(f["entries"], 100)
+                # lambda_min_inside is decided exactly against the certified enclosure.
+                if f["lambda_min"] is not None:
+                    self.assertEqual(f["lambda_min_inside"], Fraction(f["lambda_min"]) in r["lambda_min"])
+                    self.assertAlmostEqual(f["lambda_min"], float(lam), delta=1e-3 * abs(float(lam)) + 1e-4)
+
+    def test_bad_depth_raises_the_cli_message(self):
+        code, _, err = run_certify("compare", "--data", "synthetic:sphere?n=3&d=3&seed=1", "--depth", "0")
+        self.assertEqual(code, 2)
+        with self.assertRaises(ValueError) as cm:
+            ntkcert.compare(np.eye(3), 0)
+        self.assertIn(str(cm.exception), err)
+
+
 class HermiteTest(unittest.TestCase):
     def test_coefficients_against_double_factorial_formula(self):
         def dfact(k):
