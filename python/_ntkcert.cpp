@@ -31,6 +31,10 @@
 #include "driver/chain.hpp"
 #include "driver/compare.hpp"
 #include "driver/ntk_lambda_min.hpp"
+#include "empirical/empirical.hpp"
+#include "empirical/empirical_kernel.hpp"
+#include "network/load.hpp"
+#include "network/network.hpp"
 #include "hermite/coefficients.hpp"
 #include "interval/decimal.hpp"
 #include "interval/interval.hpp"
@@ -631,6 +635,142 @@ py::dict check(const std::string& path, long min_precision, const std::string& m
   return r;
 }
 
+// ------------------------------------------------------------------ empirical
+
+// One numpy array as exact doubles in C order, checked finite; its bytes go into the hash.
+std::vector<double> exact_doubles(const py::handle& o, int ndim, const std::string& name, std::vector<std::size_t>& shape,
+                                  ntk::sha256& h) {
+  py::array a = py::array::ensure(o);
+  if (!a) throw certify::usage_error(name + " must be an array of numbers");
+  const char kind = a.dtype().kind();
+  if (kind != 'f' || a.itemsize() > 8)
+    throw certify::usage_error(name + " must hold float64, float32 or float16 numbers, not dtype '" +
+                               py::str(a.dtype()).cast<std::string>() + "'");
+  if (a.ndim() != ndim) throw certify::usage_error(name + " must be " + std::to_string(ndim) + "-D, not " + std::to_string(a.ndim()) + "-D");
+  shape.clear();
+  for (int k = 0; k < ndim; ++k) shape.push_back(static_cast<std::size_t>(a.shape(k)));
+  py::array_t<double, py::array::c_style | py::array::forcecast> c(a);  // widening is exact
+  std::vector<double> v(c.data(), c.data() + c.size());
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    if (!std::isfinite(v[k])) throw ntk::data_error(name + ": entry " + std::to_string(k + 1) + " is not finite");
+    unsigned char b[8];
+    std::uint64_t u;
+    std::memcpy(&u, &v[k], 8);
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(u >> (8 * i));
+    h.update(b, 8);
+  }
+  return v;
+}
+
+// An in-memory network from W_1..W_L (out x in, as PyTorch stores them) and optional b_1..b_L.
+// source "python"; sha256 of the concatenated little-endian float64 bytes (W_1..W_L, then b_1..b_L).
+ntk::network to_network(const py::object& weights, const py::object& biases) {
+  ntk::network net;
+  net.source = "python";
+  ntk::sha256 h;
+  py::list ws = py::list(weights);
+  if (ws.size() == 0) throw certify::usage_error("weights must be a non-empty list of 2-D arrays");
+  std::vector<std::size_t> shape;
+  for (std::size_t l = 0; l < ws.size(); ++l) {
+    const std::string name = "W" + std::to_string(l + 1);
+    net.weights.push_back(exact_doubles(ws[l], 2, name, shape, h));
+    if (l == 0) net.widths.push_back(shape[1]);
+    else if (shape[1] != net.widths.back())
+      throw ntk::data_error("python: array " + name + ": shape (" + std::to_string(shape[0]) + ", " + std::to_string(shape[1]) +
+                            ") does not chain with W" + std::to_string(l) + " (" + std::to_string(net.widths.back()) + " outputs)");
+    net.widths.push_back(shape[0]);
+  }
+  if (!biases.is_none()) {
+    py::list bs = py::list(biases);
+    if (bs.size() != ws.size()) throw certify::usage_error("biases must have one vector per weight matrix");
+    net.has_biases = true;
+    for (std::size_t l = 0; l < bs.size(); ++l) {
+      const std::string name = "b" + std::to_string(l + 1);
+      net.biases.push_back(exact_doubles(bs[l], 1, name, shape, h));
+      if (shape[0] != net.widths[l + 1])
+        throw ntk::data_error("python: array " + name + ": length " + std::to_string(shape[0]) + ", but W" + std::to_string(l + 1) +
+                              " has " + std::to_string(net.widths[l + 1]) + " rows");
+    }
+  }
+  for (std::size_t w : net.widths)
+    if (w == 0) throw ntk::data_error("python: a weight matrix has an empty dimension");
+  ntk::network_check_consistent(net);
+  net.sha256 = h.hex_digest();
+  return net;
+}
+
+// `certify empirical --lambda-only`: certified λ_min of the empirical NTK K = J J^T of the network.
+py::dict empirical(const py::object& X, const py::object& weights, const py::object& biases, const py::object& output_o,
+                   bool center, const std::string& normalize, double rtol, const py::object& precision,
+                   const py::object& max_precision, std::size_t offset, const py::object& limit) {
+  std::vector<std::string> argv = {"--rtol", number_text(rtol), "--precision", option_text(precision),
+                                   "--max-precision", option_text(max_precision)};
+  const certify::parsed_args args = parse(certify::precision_options(), argv);
+  ntk::empirical_job job;
+  read_precision_options(args, job.precision, job.rtol);
+  job.layers = job.infinite_width = false;
+  job.prep.center = center;
+  job.prep.normalize = parse_normalize(normalize);
+  ntk::dataset data = to_dataset(X, offset, opt_size(limit, "limit"));
+  const ntk::network full = to_network(weights, biases);
+  const std::size_t L = full.depth(), nL = full.widths[L];
+  std::optional<std::size_t> output;
+  if (!output_o.is_none()) {
+    const long long o = output_o.cast<long long>();
+    if (o < 0) throw certify::usage_error("--output takes a whole number >= 0");
+    output = static_cast<std::size_t>(o);
+  }
+  if (!output && nL != 1)
+    throw certify::usage_error("the network " + full.source + " has n_L = " + std::to_string(nL) +
+                               " outputs; choose one with --output J (0 <= J < " + std::to_string(nL) + ")");
+  if (output && *output >= nL)
+    throw certify::usage_error("--output " + std::to_string(*output) + " is out of range: the network " + full.source +
+                               " has n_L = " + std::to_string(nL) + " output(s)");
+  if (full.widths[0] != data.d)
+    throw certify::usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
+                               " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
+  const ntk::network net = output ? ntk::network_select_output(full, *output) : full;
+  job.net = &net;
+  job.data = &data;
+  job.beta_sq = ntk::init_beta_sq(net);
+  ntk::empirical_outcome out;
+  {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(compute_mutex);
+    ntk::null_progress quiet;
+    out = ntk::empirical_lambda_min(job, quiet);
+  }
+  const ntk::ntk_outcome& lam = out.lambda;
+  // The leading blocks of `certify empirical --lambda-only --json -`.
+  ntk::json::value j = ntk::json::value::object();
+  j["command"] = "empirical";
+  j["data"] = certify::data_json(data, job.prep);
+  ntk::json::value lj = certify::lambda_min_json(lam, job.rtol);
+  j["lambda_min"] = lj;
+  ntk::json::value attempts = ntk::json::value::array();
+  for (const auto& a : lam.attempts) {
+    ntk::json::value e = certify::bound_json(a.lower, a.upper);
+    e["precision_bits"] = a.precision_bits;
+    e["seconds"] = a.seconds;
+    if (!a.note.empty()) e["note"] = a.note;
+    attempts.push_back(e);
+  }
+  j["attempts"] = attempts;
+  py::dict r = bound_dict(lam.lower, lam.upper);
+  r["certified"] = lam.certified;
+  r["precision_bits"] = lam.precision_bits;
+  r["seconds"] = lam.seconds;
+  r["rtol"] = job.rtol;
+  r["relative_width"] = ntk::relative_width(lam.lower, lam.upper);
+  r["exact_zero"] = lam.exact_zero ? py::object(py::str(lam.exact_zero_reason)) : py::object(py::none());
+  r["float64"] = lam.float64_done ? py::object(py::float_(lam.float64_lambda_min)) : py::object(py::none());
+  r["parameters"] = out.parameters;
+  r["sha256"] = data.sha256;
+  r["network_sha256"] = full.sha256;
+  r["json"] = ntk::json::dump(j);
+  return r;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_ntkcert, m) {
@@ -662,6 +802,9 @@ PYBIND11_MODULE(_ntkcert, m) {
   m.def("compare", &compare, py::arg("X"), py::arg("depth"), py::arg("center"), py::arg("normalize"),
         py::arg("convention"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"), py::arg("offset"),
         py::arg("limit"));
+  m.def("empirical", &empirical, py::arg("X"), py::arg("weights"), py::arg("biases"), py::arg("output"),
+        py::arg("center"), py::arg("normalize"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"),
+        py::arg("offset"), py::arg("limit"));
   m.def("hermite", &hermite, py::arg("order"), py::arg("activation"), py::arg("precision"));
   m.def("check", &check, py::arg("path"), py::arg("min_precision"), py::arg("method"));
   m.attr("__version__") = "0.1.0";

@@ -10,6 +10,8 @@ The functions mirror the ``certify`` commands and run the same library code:
   hermite:r, gershgorin:r, scale:r, upper links; ``certify ntk --chain``);
 * :func:`compare` -- plain float64/float32 kernels and LAPACK eigenvalues measured against the
   certified answer (``certify compare``);
+* :func:`empirical` -- a certified enclosure of λ_min of the empirical NTK ``J Jᵀ`` of a concrete
+  network given as numpy weight matrices (``certify empirical --lambda-only``);
 * :func:`hermite` -- exact Hermite coefficients of ReLU or the step and their enclosures
   (``certify hermite``);
 * :func:`check` -- independent re-verification of a certificate file (``certify check``).
@@ -38,7 +40,8 @@ except ImportError:  # build-tree layout: the extension next to the package dire
     import _ntkcert as _impl  # type: ignore[no-redef]
 
 __version__ = _impl.__version__
-__all__ = ["Enclosure", "LambdaMin", "KernelEnclosure", "lambda_min", "kernel", "chain", "compare", "hermite",
+__all__ = ["Enclosure", "LambdaMin", "EmpiricalLambdaMin", "KernelEnclosure", "lambda_min", "kernel", "chain", "compare", "empirical",
+           "hermite",
            "check"]
 
 
@@ -109,6 +112,15 @@ class LambdaMin(Enclosure):
     def data(self) -> dict:
         """The parsed JSON document (as the command line writes it)."""
         return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class EmpiricalLambdaMin(LambdaMin):
+    """λ_min of the empirical NTK ``J Jᵀ`` lies in ``[lower, upper]`` (see :func:`empirical`);
+    ``parameters`` is the network's parameter count, ``network_sha256`` the hash of its doubles."""
+
+    parameters: int = 0
+    network_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -217,6 +229,29 @@ def compare(X, depth: int = 3, *, center: bool = False, normalize: str = "none",
                       precision, max_precision, int(offset), limit)
     r["lambda_min"] = _lambda_min_from(r["lambda_min"])
     return r
+
+
+def empirical(X, weights, biases=None, *, output: Optional[int] = None, center: bool = False,
+              normalize: str = "none", rtol: float = 1e-6, precision: Union[str, int] = "auto",
+              max_precision: int = 4096, offset: int = 0, limit: Optional[int] = None) -> LambdaMin:
+    """Certified enclosure of λ_min of the empirical NTK ``K = J Jᵀ`` of a concrete ReLU network.
+
+    ``weights`` is a list of float arrays W_1..W_L of shape (out, in) as PyTorch stores them;
+    ``biases`` an optional list of b_1..b_L; ``output`` picks one output unit when n_L > 1. The
+    network is exactly these doubles (source "python", sha256 of the concatenated little-endian
+    float64 bytes of W_1..W_L then b_1..b_L, in ``network_sha256``). The result contains λ_min of K
+    for the exactly preprocessed rows of ``X``; ``json`` holds the command, data, lambda_min and
+    attempts blocks of ``certify empirical --lambda-only --json -`` (the per-layer and
+    infinite-width blocks are not computed here).
+    """
+    r = _impl.empirical(X, list(weights), None if biases is None else list(biases), output, bool(center),
+                        str(normalize), float(rtol), precision, max_precision, int(offset), limit)
+    lam = _lambda_min_from(r)
+    return EmpiricalLambdaMin(lam.lower, lam.upper, lam.lower_float, lam.upper_float, certified=lam.certified,
+                              precision_bits=lam.precision_bits, seconds=lam.seconds, rtol=lam.rtol,
+                              relative_width=lam.relative_width, exact_zero=lam.exact_zero,
+                              float64=lam.float64, sha256=lam.sha256, json=lam.json,
+                              parameters=r["parameters"], network_sha256=r["network_sha256"])
 
 
 def hermite(order: int = 10, activation: str = "relu", precision: int = 64) -> dict:

@@ -335,6 +335,60 @@ class CompareTest(unittest.TestCase):
         self.assertIn(str(cm.exception), err)
 
 
+class EmpiricalTest(unittest.TestCase):
+    def test_agrees_with_cli_on_the_same_network(self):
+        import hashlib
+        rng = np.random.default_rng(41)
+        X = rng.normal(size=(6, 3))
+        W = [rng.normal(size=(5, 3)), rng.normal(size=(4, 5)), rng.normal(size=(2, 4))]
+        b = [rng.normal(size=5), rng.normal(size=4), rng.normal(size=2)]
+        with tempfile.TemporaryDirectory() as tmp:
+            xp, npz = os.path.join(tmp, "x.npy"), os.path.join(tmp, "net.npz")
+            np.save(xp, X)
+            np.savez(npz, W1=W[0], W2=W[1], W3=W[2], b1=b[0], b2=b[1], b3=b[2])
+            code, out, err = run_certify("empirical", "--data", xp, "--network", npz, "--output", "1",
+                                         "--lambda-only", "--json", "-")
+            self.assertEqual(code, 0, err)
+            cli = json.loads(out)
+            r = ntkcert.empirical(X, W, b, output=1)
+            py = json.loads(r.json)
+            # Same network, same rows: both enclosures contain λ_min(J Jᵀ), so they meet.
+            self.assertLessEqual(r.lower_fraction, Fraction(cli["lambda_min"]["upper"]))
+            self.assertLessEqual(Fraction(cli["lambda_min"]["lower"]), r.upper_fraction)
+            self.assertEqual(sorted(py["lambda_min"]), sorted(cli["lambda_min"]))
+            self.assertEqual(py["data"]["n"], cli["data"]["n"])
+            self.assertEqual(r.parameters, cli["network"]["parameters"])
+            self.assertEqual(r.network_sha256, hashlib.sha256(b"".join(
+                np.asarray(a, dtype="<f8").tobytes() for a in W + b)).hexdigest())
+            # Without biases, one output, float32 weights (widened exactly).
+            W1 = [w.astype(np.float32) for w in W[:2]] + [W[2][:1]]
+            np.savez(npz, W1=W1[0], W2=W1[1], W3=W1[2])
+            code, out, err = run_certify("empirical", "--data", xp, "--network", npz, "--lambda-only", "--json", "-")
+            self.assertEqual(code, 0, err)
+            cli = json.loads(out)
+            r = ntkcert.empirical(X, W1)
+            self.assertLessEqual(r.lower_fraction, Fraction(cli["lambda_min"]["upper"]))
+            self.assertLessEqual(Fraction(cli["lambda_min"]["lower"]), r.upper_fraction)
+            self.assertEqual(r.float64 is None or r.lower_float <= r.upper_float, True)
+
+    def test_bad_input_raises_the_cli_message(self):
+        rng = np.random.default_rng(42)
+        X = rng.normal(size=(4, 3))
+        W = [rng.normal(size=(5, 3)), rng.normal(size=(2, 5))]
+        with tempfile.TemporaryDirectory() as tmp:
+            xp, npz = os.path.join(tmp, "x.npy"), os.path.join(tmp, "net.npz")
+            np.save(xp, X)
+            np.savez(npz, W1=W[0], W2=W[1])
+            for extra, kw in (([], {}), (["--output", "7"], dict(output=7))):
+                code, _, err = run_certify("empirical", "--data", xp, "--network", npz, "--lambda-only", *extra)
+                self.assertEqual(code, 2)
+                with self.assertRaises(ValueError) as cm:
+                    ntkcert.empirical(X, W, **kw)
+                self.assertIn(str(cm.exception).split("network ")[0], err)
+        with self.assertRaises(ValueError):
+            ntkcert.empirical(X, [rng.normal(size=(5, 4)), rng.normal(size=(1, 5))])
+
+
 class HermiteTest(unittest.TestCase):
     def test_coefficients_against_double_factorial_formula(self):
         def dfact(k):
