@@ -33,6 +33,7 @@
 #include "driver/ntk_lambda_min.hpp"
 #include "empirical/empirical.hpp"
 #include "empirical/empirical_kernel.hpp"
+#include "lipschitz/product.hpp"
 #include "network/load.hpp"
 #include "network/network.hpp"
 #include "hermite/coefficients.hpp"
@@ -771,6 +772,38 @@ py::dict empirical(const py::object& X, const py::object& weights, const py::obj
   return r;
 }
 
+// ------------------------------------------------------------------ lipschitz
+
+// `certify lipschitz --methods product`: the certified product bound of the network's l2 Lipschitz
+// constant (lipschitz/product.hpp). The result contains: ||net||_Lip <= upper; each layer's
+// spectral norm ||W_l||_2 in [lower, upper] (decimal strings rounded outward, exact).
+py::dict lipschitz(const py::object& weights, const py::object& biases) {
+  const ntk::network net = to_network(weights, biases);
+  ntk::product_bound pb;
+  {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(compute_mutex);
+    pb = ntk::lipschitz_product(net);
+  }
+  py::list layers;
+  for (std::size_t l = 0; l < pb.layers.size(); ++l) {
+    py::dict e = string_bounds(ntk::decimal_string(pb.layers[l].lower, ntk::outward::down, 17),
+                               ntk::decimal_string(pb.layers[l].upper, ntk::outward::up, 17));
+    e["layer"] = l + 1;
+    e["power_iteration"] = pb.layers[l].power_iteration;
+    layers.append(e);
+  }
+  py::dict r = string_bounds("0", ntk::decimal_string(pb.upper, ntk::outward::up, 17));
+  r["method"] = "product";
+  r["certified"] = std::isfinite(pb.upper);
+  r["layers"] = layers;
+  r["float_estimate"] = pb.float_estimate;
+  r["seconds"] = pb.seconds;
+  r["network_sha256"] = net.sha256;
+  r["widths"] = net.widths;
+  return r;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_ntkcert, m) {
@@ -805,6 +838,7 @@ PYBIND11_MODULE(_ntkcert, m) {
   m.def("empirical", &empirical, py::arg("X"), py::arg("weights"), py::arg("biases"), py::arg("output"),
         py::arg("center"), py::arg("normalize"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"),
         py::arg("offset"), py::arg("limit"));
+  m.def("lipschitz", &lipschitz, py::arg("weights"), py::arg("biases"));
   m.def("hermite", &hermite, py::arg("order"), py::arg("activation"), py::arg("precision"));
   m.def("check", &check, py::arg("path"), py::arg("min_precision"), py::arg("method"));
   m.attr("__version__") = "0.1.0";

@@ -12,6 +12,8 @@ The functions mirror the ``certify`` commands and run the same library code:
   certified answer (``certify compare``);
 * :func:`empirical` -- a certified enclosure of λ_min of the empirical NTK ``J Jᵀ`` of a concrete
   network given as numpy weight matrices (``certify empirical --lambda-only``);
+* :func:`lipschitz` -- the certified product bound of a network's l2 Lipschitz constant
+  (``certify lipschitz --methods product``);
 * :func:`hermite` -- exact Hermite coefficients of ReLU or the step and their enclosures
   (``certify hermite``);
 * :func:`check` -- independent re-verification of a certificate file (``certify check``).
@@ -40,9 +42,8 @@ except ImportError:  # build-tree layout: the extension next to the package dire
     import _ntkcert as _impl  # type: ignore[no-redef]
 
 __version__ = _impl.__version__
-__all__ = ["Enclosure", "LambdaMin", "EmpiricalLambdaMin", "KernelEnclosure", "lambda_min", "kernel", "chain", "compare", "empirical",
-           "hermite",
-           "check"]
+__all__ = ["Enclosure", "LambdaMin", "EmpiricalLambdaMin", "KernelEnclosure", "lambda_min", "kernel",
+           "chain", "compare", "empirical", "lipschitz", "hermite", "check"]
 
 
 def _fraction(s: str) -> Optional[Fraction]:
@@ -252,6 +253,24 @@ def empirical(X, weights, biases=None, *, output: Optional[int] = None, center: 
                               relative_width=lam.relative_width, exact_zero=lam.exact_zero,
                               float64=lam.float64, sha256=lam.sha256, json=lam.json,
                               parameters=r["parameters"], network_sha256=r["network_sha256"])
+
+
+def lipschitz(weights, biases=None) -> dict:
+    """Certified upper bound of the l2 Lipschitz constant of the ReLU network ``weights``/``biases``
+    (lists of W_l of shape (out, in) and b_l, as for :func:`empirical`) by the product of the
+    layers' spectral norms (``certify lipschitz --methods product``).
+
+    Returns ``{"lower", "upper", "lower_float", "upper_float", "certified", "method": "product",
+    "layers": [{"layer", "lower", "upper", "lower_float", "upper_float", "power_iteration"}, ...],
+    "float_estimate", "seconds", "network_sha256", "widths"}``: the constant is <= ``upper`` and each
+    ``||W_l||_2`` lies in its layer's [lower, upper] (decimal strings rounded outward);
+    ``bound`` is the :class:`Enclosure` of the constant, ``layers[i]["enclosure"]`` of each norm.
+    """
+    r = _impl.lipschitz(list(weights), None if biases is None else list(biases))
+    r["bound"] = Enclosure._from(r)
+    for e in r["layers"]:
+        e["enclosure"] = Enclosure._from(e)
+    return r
 
 
 def hermite(order: int = 10, activation: str = "relu", precision: int = 64) -> dict:

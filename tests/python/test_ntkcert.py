@@ -389,6 +389,40 @@ class EmpiricalTest(unittest.TestCase):
             ntkcert.empirical(X, [rng.normal(size=(5, 4)), rng.normal(size=(1, 5))])
 
 
+class LipschitzTest(unittest.TestCase):
+    def test_agrees_with_cli_and_mpmath(self):
+        rng = np.random.default_rng(51)
+        W = [rng.normal(size=(6, 4)), rng.normal(size=(5, 6)), rng.normal(size=(1, 5))]
+        b = [rng.normal(size=6), rng.normal(size=5), rng.normal(size=1)]
+        with tempfile.TemporaryDirectory() as tmp:
+            npz = os.path.join(tmp, "net.npz")
+            np.savez(npz, W1=W[0], W2=W[1], W3=W[2], b1=b[0], b2=b[1], b3=b[2])
+            code, out, err = run_certify("lipschitz", "--network", npz, "--methods", "product", "--json", "-")
+            self.assertEqual(code, 0, err)
+            cli = json.loads(out)
+        r = ntkcert.lipschitz(W, b)
+        # The same deterministic computation on the same doubles: the same outward decimals.
+        self.assertEqual(r["upper"], cli["lipschitz"]["upper"])
+        self.assertEqual(r["certified"], cli["lipschitz"]["certified"])
+        prod = mpmath.mpf(1)
+        for e, c, w in zip(r["layers"], cli["methods"][0]["layers"], W):
+            self.assertEqual((e["lower"], e["upper"]), (c["lower"], c["upper"]))
+            # ||W||_2 from mpmath's symmetric eigenvalues of W^T W at 60 digits.
+            M = mpmath.matrix(w.tolist())
+            norm = mpmath.sqrt(max(mpmath.eigsy(M.T * M, eigvals_only=True)))
+            self.assertTrue(contains(e["enclosure"], norm))
+            prod *= norm
+        self.assertLessEqual(to_fraction(prod), r["bound"].upper_fraction)
+        self.assertLessEqual(r["bound"].upper_fraction, to_fraction(prod) * Fraction(1 + 1e-9))
+        self.assertEqual(r["widths"], [4, 6, 5, 1])
+
+    def test_bad_weights_raise(self):
+        with self.assertRaises(ValueError):
+            ntkcert.lipschitz([np.ones((3, 2)), np.ones((1, 4))])
+        with self.assertRaises(ValueError):
+            ntkcert.lipschitz([np.array([[np.nan, 1.0]])])
+
+
 class HermiteTest(unittest.TestCase):
     def test_coefficients_against_double_factorial_formula(self):
         def dfact(k):
