@@ -51,22 +51,6 @@ std::string fmt(double v, int digits) {
   return buf;
 }
 
-ntk::json::value report_json(const ntk::float_report& r) {
-  ntk::json::value f = ntk::json::value::object();
-  f["lambda_min"] = r.lambda_min;  // null when the eigenvalues could not be computed
-  f["lambda_min_inside"] = r.lambda.inside;
-  f["lambda_min_abs_error"] = r.lambda.abs_error;
-  f["lambda_min_rel_error"] = r.lambda.rel_error;
-  f["negative_eigenvalues"] = static_cast<unsigned long>(r.negative_eigenvalues);
-  f["eigenvalues_computed"] = r.eigenvalues_done;
-  f["nan_count"] = static_cast<unsigned long>(r.entries.nan_count);
-  f["entries_outside"] = static_cast<unsigned long>(r.entries.entries_outside);
-  f["entries"] = static_cast<unsigned long>(r.entries.entries);
-  f["max_abs_excess"] = r.entries.max_abs_excess;
-  f["max_rel_excess"] = r.entries.max_rel_excess;
-  f["seconds"] = r.seconds;
-  return f;
-}
 
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
 
@@ -123,7 +107,7 @@ int run_compare_empirical(const parsed_args& args) {
   cert["entries"]["precision_bits"] = 53;
   cert["entries"]["max_width"] = out.max_entry_width;
   j["certified"] = cert;
-  for (const auto& r : out.floats) j[r.name] = report_json(r);
+  for (const auto& r : out.floats) j[r.name] = certify::float_report_json(r);
   if (!out.jacobian_note.empty()) j["jacobian-float32"]["note"] = out.jacobian_note;
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
   if (!quiet && json_path != "-") {
@@ -180,9 +164,9 @@ int run_compare(const std::vector<std::string>& argv) {
   for (const char* prec : {"float64", "float32"}) {
     ntk::json::value block;
     for (const auto& r : out.floats)
-      if (r.name == prec) block = report_json(r);
+      if (r.name == prec) block = certify::float_report_json(r);
     for (const auto& r : out.floats)
-      if (r.name == std::string("atan2-") + prec) block["atan2"] = report_json(r);
+      if (r.name == std::string("atan2-") + prec) block["atan2"] = certify::float_report_json(r);
     j[prec] = block;
   }
 

@@ -45,56 +45,6 @@ std::string fmt_double(double v, int digits = 17) {
   return buf;
 }
 
-ntk::json::value verdict_json(ntk::chain_verdict v) {
-  switch (v) {
-    case ntk::chain_verdict::holds: return true;
-    case ntk::chain_verdict::fails: return false;
-    case ntk::chain_verdict::undecided: return "undecided";
-    default: return nullptr;
-  }
-}
-
-// The "chain" array: {"link", "value", "holds"} plus "claim", "precondition", "ratio", "note".
-ntk::json::value chain_json(const ntk::chain_outcome& c) {
-  ntk::json::value a = ntk::json::value::array();
-  for (const auto& l : c.links) {
-    ntk::json::value e = ntk::json::value::object();
-    e["link"] = l.name;
-    e["value"] = bound_json(l.lower, l.upper);
-    e["holds"] = verdict_json(l.holds);
-    if (!l.claim.empty()) e["claim"] = l.claim;
-    if (l.precondition) e["precondition"] = verdict_json(*l.precondition);
-    if (l.has_ratio) e["ratio"] = bound_json(l.ratio_lower, l.ratio_upper);
-    if (!l.note.empty()) e["note"] = l.note;
-    a.push_back(e);
-  }
-  return a;
-}
-
-ntk::json::value chain_run_json(const ntk::chain_outcome& c) {
-  ntk::json::value r = ntk::json::value::object();
-  ntk::json::value orders = ntk::json::value::array();
-  for (unsigned o : c.orders) orders.push_back(o);
-  r["orders"] = orders;
-  r["precision_bits"] = c.precision_bits;
-  r["seconds"] = c.seconds;
-  ntk::json::value undecided = ntk::json::value::array();
-  for (const auto& u : c.undecided) undecided.push_back(u);
-  r["undecided"] = undecided;
-  ntk::json::value attempts = ntk::json::value::array();
-  for (const auto& t : c.attempts) {
-    ntk::json::value e = ntk::json::value::object();
-    e["precision_bits"] = t.precision_bits;
-    e["seconds"] = t.seconds;
-    e["eigen_enclosures"] = t.eigen_enclosures;
-    ntk::json::value rec = ntk::json::value::array();
-    for (const auto& s : t.recomputed) rec.push_back(s);
-    e["recomputed"] = rec;
-    attempts.push_back(e);
-  }
-  r["attempts"] = attempts;
-  return r;
-}
 
 // [lower, upper] with `digits` significant digits, rounded outward (short form for the table).
 std::string short_bound(const ntk::mreal& lower, const ntk::mreal& upper, int digits) {

@@ -7,6 +7,8 @@
 
 #include "cli.hpp"
 #include "data/dataset.hpp"
+#include "driver/chain.hpp"
+#include "driver/compare.hpp"
 #include "driver/ntk_lambda_min.hpp"
 #include "driver/progress.hpp"
 #include "interval/minterval.hpp"
@@ -32,6 +34,15 @@ ntk::json::value model_json(int depth, ntk::kernel_convention convention);
 // bound_json, then "certified", "precision_bits", "seconds", "rtol", "relative_width" and, only
 // when lambda_min = 0 was proven exactly, "exact_zero" with its reason.
 ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol);
+
+// The "chain" array of certify ntk --chain: {"link", "value", "holds"} plus "claim",
+// "precondition", "ratio", "note" where present; "holds" is true / false / "undecided" / null.
+ntk::json::value chain_json(const ntk::chain_outcome& c);
+ntk::json::value chain_verdict_json(ntk::chain_verdict v);
+// The "chain_run" block: orders, precision_bits, seconds, undecided links, attempts.
+ntk::json::value chain_run_json(const ntk::chain_outcome& c);
+// One float report of certify compare (lambda_min null when the eigenvalues were not computed).
+ntk::json::value float_report_json(const ntk::float_report& r);
 
 // Throws usage_error naming --option when PATH (not "-", not empty) cannot be written: its directory
 // is missing or not writable. Checked before any computation, so a long run does not end in vain.

@@ -277,16 +277,6 @@ py::dict lambda_min(const py::object& X, long depth, bool center, const std::str
 
 // ------------------------------------------------------------------ chain
 
-// As in certify/cmd_ntk.cpp: true / false / "undecided" / null.
-ntk::json::value verdict_json(ntk::chain_verdict v) {
-  switch (v) {
-    case ntk::chain_verdict::holds: return true;
-    case ntk::chain_verdict::fails: return false;
-    case ntk::chain_verdict::undecided: return "undecided";
-    default: return nullptr;
-  }
-}
-
 py::object verdict_py(ntk::chain_verdict v) {
   switch (v) {
     case ntk::chain_verdict::holds: return py::bool_(true);
@@ -315,14 +305,8 @@ py::dict chain(const py::object& X, long depth, const std::string& orders, bool 
   }
   ntk::json::value j;
   py::dict r = lambda_min_result(c, out, j);
-  // The "chain" and "chain_run" blocks of certify ntk --chain --json -.
-  ntk::json::value a = ntk::json::value::array();
   py::list links;
   for (const auto& l : ch.links) {
-    ntk::json::value e = ntk::json::value::object();
-    e["link"] = l.name;
-    e["value"] = certify::bound_json(l.lower, l.upper);
-    e["holds"] = verdict_json(l.holds);
     py::dict pl;
     pl["link"] = l.name;
     pl["value"] = bound_dict(l.lower, l.upper);
@@ -331,44 +315,14 @@ py::dict chain(const py::object& X, long depth, const std::string& orders, bool 
     pl["precondition"] = l.precondition ? verdict_py(*l.precondition) : py::object(py::none());
     pl["ratio"] = l.has_ratio ? py::object(bound_dict(l.ratio_lower, l.ratio_upper)) : py::object(py::none());
     pl["note"] = l.note.empty() ? py::object(py::none()) : py::object(py::str(l.note));
-    if (!l.claim.empty()) e["claim"] = l.claim;
-    if (l.precondition) e["precondition"] = verdict_json(*l.precondition);
-    if (l.has_ratio) e["ratio"] = certify::bound_json(l.ratio_lower, l.ratio_upper);
-    if (!l.note.empty()) e["note"] = l.note;
-    a.push_back(e);
     links.append(pl);
   }
-  j["chain"] = a;
-  ntk::json::value run = ntk::json::value::object();
-  ntk::json::value ord = ntk::json::value::array();
-  py::list py_orders;
-  for (unsigned o : ch.orders) {
-    ord.push_back(o);
-    py_orders.append(o);
-  }
-  run["orders"] = ord;
-  run["precision_bits"] = ch.precision_bits;
-  run["seconds"] = ch.seconds;
-  ntk::json::value und = ntk::json::value::array();
-  py::list py_und;
-  for (const auto& u : ch.undecided) {
-    und.push_back(u);
-    py_und.append(u);
-  }
-  run["undecided"] = und;
-  ntk::json::value attempts = ntk::json::value::array();
-  for (const auto& t : ch.attempts) {
-    ntk::json::value e = ntk::json::value::object();
-    e["precision_bits"] = t.precision_bits;
-    e["seconds"] = t.seconds;
-    e["eigen_enclosures"] = t.eigen_enclosures;
-    ntk::json::value rec = ntk::json::value::array();
-    for (const auto& s : t.recomputed) rec.push_back(s);
-    e["recomputed"] = rec;
-    attempts.push_back(e);
-  }
-  run["attempts"] = attempts;
-  j["chain_run"] = run;
+  // The "chain" and "chain_run" blocks of certify ntk --chain --json -, built by the CLI's code.
+  j["chain"] = certify::chain_json(ch);
+  j["chain_run"] = certify::chain_run_json(ch);
+  py::list py_orders, py_und;
+  for (unsigned o : ch.orders) py_orders.append(o);
+  for (const auto& u : ch.undecided) py_und.append(u);
   py::dict res;
   res["lambda_min"] = r;
   res["links"] = links;
@@ -400,22 +354,6 @@ py::dict float_report_py(const ntk::float_report& f) {
   return d;
 }
 
-ntk::json::value float_report_json(const ntk::float_report& r) {  // as certify/cmd_compare.cpp
-  ntk::json::value f = ntk::json::value::object();
-  f["lambda_min"] = r.lambda_min;
-  f["lambda_min_inside"] = r.lambda.inside;
-  f["lambda_min_abs_error"] = r.lambda.abs_error;
-  f["lambda_min_rel_error"] = r.lambda.rel_error;
-  f["negative_eigenvalues"] = static_cast<unsigned long>(r.negative_eigenvalues);
-  f["eigenvalues_computed"] = r.eigenvalues_done;
-  f["nan_count"] = static_cast<unsigned long>(r.entries.nan_count);
-  f["entries_outside"] = static_cast<unsigned long>(r.entries.entries_outside);
-  f["entries"] = static_cast<unsigned long>(r.entries.entries);
-  f["max_abs_excess"] = r.entries.max_abs_excess;
-  f["max_rel_excess"] = r.entries.max_rel_excess;
-  f["seconds"] = r.seconds;
-  return f;
-}
 
 // `certify compare`: plain float64/float32 kernels and eigenvalues against the certified answer.
 py::dict compare(const py::object& X, long depth, bool center, const std::string& normalize,
@@ -452,9 +390,9 @@ py::dict compare(const py::object& X, long depth, bool center, const std::string
   for (const char* prec : {"float64", "float32"}) {
     ntk::json::value block;
     for (const auto& f : out.floats)
-      if (f.name == prec) block = float_report_json(f);
+      if (f.name == prec) block = certify::float_report_json(f);
     for (const auto& f : out.floats)
-      if (f.name == std::string("atan2-") + prec) block["atan2"] = float_report_json(f);
+      if (f.name == std::string("atan2-") + prec) block["atan2"] = certify::float_report_json(f);
     j[prec] = block;
   }
   py::dict lam = bound_dict(o.lower, o.upper);
