@@ -341,15 +341,7 @@ int run(int argc, char** argv, int rank, int size) {
   dist["gram_methods"] = ms;
   if (!B.note.empty()) dist["note"] = B.note;
   j["distributed"] = dist;
-  ntk::json::value attempts = ntk::json::value::array();
-  for (const auto& a : out.attempts) {
-    ntk::json::value e = certify::bound_json(a.lower, a.upper);
-    e["precision_bits"] = a.precision_bits;
-    e["seconds"] = a.seconds;
-    if (!a.note.empty()) e["note"] = a.note;
-    attempts.push_back(e);
-  }
-  j["attempts"] = attempts;
+  j["attempts"] = certify::attempts_json(out.attempts);
   try {
     if (!cert_path.empty()) certify::write_ntk_certificate(cert_path, data, job, out);
     if (!json_path.empty()) certify::write_output(json_path, ntk::json::dump(j));

@@ -196,15 +196,7 @@ int run_empirical(const std::vector<std::string>& argv) {
     f["note"] = "LAPACK estimate on the binary64 midpoint matrix (not a bound)";
     j["float64"] = f;
   }
-  ntk::json::value attempts = ntk::json::value::array();
-  for (const auto& a : lam.attempts) {
-    ntk::json::value e = bound_json(a.lower, a.upper);
-    e["precision_bits"] = a.precision_bits;
-    e["seconds"] = a.seconds;
-    if (!a.note.empty()) e["note"] = a.note;
-    attempts.push_back(e);
-  }
-  j["attempts"] = attempts;
+  j["attempts"] = attempts_json(lam.attempts);
   ntk::json::value acts = ntk::json::value::object();
   acts["undecided"] = static_cast<unsigned long>(out.activations.undecided);
   acts["exact_zeros"] = static_cast<unsigned long>(out.activations.exact_zeros);

@@ -139,15 +139,7 @@ int run_ntk(const std::vector<std::string>& argv) {
     f["method"] = out.float64_method;
     j["float64"] = f;
   }
-  ntk::json::value attempts = ntk::json::value::array();
-  for (const auto& a : out.attempts) {
-    ntk::json::value e = bound_json(a.lower, a.upper);
-    e["precision_bits"] = a.precision_bits;
-    e["seconds"] = a.seconds;
-    if (!a.note.empty()) e["note"] = a.note;
-    attempts.push_back(e);
-  }
-  j["attempts"] = attempts;
+  j["attempts"] = attempts_json(out.attempts);
   if (chain) {
     j["chain"] = chain_json(*chain);
     j["chain_run"] = chain_run_json(*chain);

@@ -126,6 +126,18 @@ void terminal_progress::finish() {
 }
 
 
+ntk::json::value attempts_json(const std::vector<ntk::ntk_attempt>& attempts) {
+  ntk::json::value a = ntk::json::value::array();
+  for (const auto& t : attempts) {
+    ntk::json::value e = bound_json(t.lower, t.upper);
+    e["precision_bits"] = t.precision_bits;
+    e["seconds"] = t.seconds;
+    if (!t.note.empty()) e["note"] = t.note;
+    a.push_back(e);
+  }
+  return a;
+}
+
 ntk::json::value chain_verdict_json(ntk::chain_verdict v) {
   switch (v) {
     case ntk::chain_verdict::holds: return true;

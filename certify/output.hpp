@@ -35,6 +35,9 @@ ntk::json::value model_json(int depth, ntk::kernel_convention convention);
 // when lambda_min = 0 was proven exactly, "exact_zero" with its reason.
 ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol);
 
+// The "attempts" array: one {"lower", "upper", "precision_bits", "seconds"[, "note"]} per precision tried.
+ntk::json::value attempts_json(const std::vector<ntk::ntk_attempt>& attempts);
+
 // The "chain" array of certify ntk --chain: {"link", "value", "holds"} plus "claim",
 // "precondition", "ratio", "note" where present; "holds" is true / false / "undecided" / null.
 ntk::json::value chain_json(const ntk::chain_outcome& c);

@@ -226,21 +226,15 @@ py::dict lambda_min_result(const ntk_call& c, const ntk::ntk_outcome& out, ntk::
     f["seconds"] = out.float64_seconds;
     j["float64"] = f;
   }
-  ntk::json::value attempts = ntk::json::value::array();
   py::list py_attempts;
   for (const auto& a : out.attempts) {
-    ntk::json::value e = certify::bound_json(a.lower, a.upper);
-    e["precision_bits"] = a.precision_bits;
-    e["seconds"] = a.seconds;
-    if (!a.note.empty()) e["note"] = a.note;
-    attempts.push_back(e);
     py::dict pa = bound_dict(a.lower, a.upper);
     pa["precision_bits"] = a.precision_bits;
     pa["seconds"] = a.seconds;
     pa["note"] = a.note;
     py_attempts.append(pa);
   }
-  j["attempts"] = attempts;
+  j["attempts"] = certify::attempts_json(out.attempts);
 
   py::dict r = bound_dict(out.lower, out.upper);
   r["certified"] = out.certified;
@@ -686,15 +680,7 @@ py::dict empirical(const py::object& X, const py::object& weights, const py::obj
   j["data"] = certify::data_json(data, job.prep);
   ntk::json::value lj = certify::lambda_min_json(lam, job.rtol);
   j["lambda_min"] = lj;
-  ntk::json::value attempts = ntk::json::value::array();
-  for (const auto& a : lam.attempts) {
-    ntk::json::value e = certify::bound_json(a.lower, a.upper);
-    e["precision_bits"] = a.precision_bits;
-    e["seconds"] = a.seconds;
-    if (!a.note.empty()) e["note"] = a.note;
-    attempts.push_back(e);
-  }
-  j["attempts"] = attempts;
+  j["attempts"] = certify::attempts_json(lam.attempts);
   py::dict r = bound_dict(lam.lower, lam.upper);
   r["certified"] = lam.certified;
   r["precision_bits"] = lam.precision_bits;
