@@ -10,7 +10,7 @@
 #include "driver/chain.hpp"
 #include "driver/compare.hpp"
 #include "driver/ntk_lambda_min.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/minterval.hpp"
 #include "certificate/json.hpp"
 #include "kernel/convention.hpp"

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "data/errors.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/interval.hpp"
 #include "interval/rounding.hpp"
 #include "kernel/geometry.hpp"

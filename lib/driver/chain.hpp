@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "driver/ntk_lambda_min.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/minterval.hpp"
 
 namespace ntk {

@@ -31,7 +31,7 @@
 
 #include "data/dataset.hpp"
 #include "driver/ntk_lambda_min.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/minterval.hpp"
 #include "kernel/convention.hpp"
 

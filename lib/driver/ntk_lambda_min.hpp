@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/minterval.hpp"
 #include "kernel/convention.hpp"
 

@@ -36,7 +36,7 @@
 
 #include "data/dataset.hpp"
 #include "driver/ntk_lambda_min.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "empirical/empirical_kernel.hpp"
 #include "interval/minterval.hpp"
 #include "network/network.hpp"

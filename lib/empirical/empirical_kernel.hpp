@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/interval.hpp"
 #include "linalg/dense.hpp"
 #include "network/network.hpp"

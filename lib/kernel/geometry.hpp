@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/interval.hpp"
 #include "kernel/correlation.hpp"
 #include "linalg/dense.hpp"

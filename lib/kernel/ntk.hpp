@@ -7,7 +7,7 @@
 // Each entry is mapped by relu_map (relu_maps.hpp), which keeps 1 - ρ^(l) relatively accurate.
 #pragma once
 
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/interval.hpp"
 #include "kernel/geometry.hpp"
 #include "linalg/dense.hpp"

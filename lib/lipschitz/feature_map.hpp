@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "interval/minterval.hpp"
 
 namespace ntk {

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "network/network.hpp"
 
 namespace ntk {

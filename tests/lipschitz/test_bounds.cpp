@@ -7,7 +7,7 @@
 #include <cmath>
 #include <random>
 
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "lipschitz/jacobian.hpp"
 #include "lipschitz/local.hpp"
 #include "lipschitz/product.hpp"

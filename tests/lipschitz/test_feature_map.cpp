@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "../kernel/reference.hpp"
-#include "driver/progress.hpp"
+#include "base/progress.hpp"
 #include "lipschitz/feature_map.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
-// Progress reporting without printing: the library reports, the CLI decides how to show it.
+// Progress reporting without printing: the library reports, the CLI decides how to show it. Lives in
+// lib/base so that the numerical modules (interval, kernel, linalg, hermite) need nothing from driver.
 #pragma once
 
 #include <string_view>
