@@ -13,132 +13,24 @@
 #include "data/checks.hpp"
 #include "data/errors.hpp"
 #include "kernel/detail/interval_ops.hpp"
+#include "kernel/pair_correlation.hpp"
+#include "kernel/row_geometry.hpp"
 #include "linalg/verified_cholesky.hpp"
 
 namespace ntk {
 namespace {
 
+using kernel_detail::centred_rows;
+using kernel_detail::correlation_from_exact;
+using kernel_detail::correlation_from_gram;
 using kernel_detail::meet;
+using kernel_detail::scaled_square;
 using kernel_detail::set_from_mpz;
-using kernel_detail::times_pow2;
-
-// Pairs whose Gram-based δ (ε) has an upper bound below this are recomputed from ‖y_i ∓ y_j‖².
-constexpr double refine_below = 0x1p-6;
 
 int ceil_log2(std::size_t v) {
   int r = 0;
   while ((std::size_t(1) << r) < v) ++r;
   return r;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Exact integer form: every stored value is 2^E times an integer of fewer than W bits.
-
-struct integer_form {
-  bool any_nonzero = false;
-  int E = 0;  // exponent of the least significant bit over all nonzero values
-  int W = 0;  // |x| < 2^(E + W) for every value
-};
-
-integer_form find_integer_form(const dataset& ds) {
-  integer_form f;
-  int lo = 0, hi = 0;
-  for (double v : ds.x) {
-    if (v == 0) continue;
-    int e;
-    const double m = std::frexp(std::fabs(v), &e);  // |v| = m 2^e, m in [1/2, 1)
-    const auto mant = static_cast<std::uint64_t>(std::ldexp(m, 53));
-    const int lsb = e - 53 + std::countr_zero(mant);
-    if (!f.any_nonzero || lsb < lo) lo = lsb;
-    if (!f.any_nonzero || e > hi) hi = e;
-    f.any_nonzero = true;
-  }
-  f.E = lo;
-  f.W = hi - lo;
-  return f;
-}
-
-// The exact (unscaled) centred Gram matrix as a double matrix of integers, when it fits:
-// true Gram of the centred rows y_i (before the scale s) = 2^two_e * gram(i,j) / (over_n2 ? N^2 : 1).
-struct exact_double_gram {
-  bool ok = false;
-  std::vector<double> gram;  // n x n, upper triangle (i <= j) valid, exact integers < 2^53
-  long two_e = 0;
-  bool over_n2 = false;
-};
-
-exact_double_gram try_exact_double_gram(const dataset& ds, const preprocessing& pre, const integer_form& f) {
-  exact_double_gram r;
-  const std::size_t n = ds.n, d = ds.d;
-  if (!f.any_nonzero || f.W > 53) return r;
-  const int grow = pre.center ? ceil_log2(n) + 1 : 0;
-  if (f.W + grow > 53) return r;
-  std::vector<double> z(n * d);
-  for (std::size_t t = 0; t < n * d; ++t) z[t] = std::ldexp(ds.x[t], -f.E);  // exact integers
-  if (pre.center) {
-    // Column sums are integers below n 2^W <= 2^53: exact in any order; so is n·M - σ.
-    std::vector<double> sigma(d, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t k = 0; k < d; ++k) sigma[k] += z[i * d + k];
-    const double nn = static_cast<double>(n);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t k = 0; k < d; ++k) z[i * d + k] = nn * z[i * d + k] - sigma[k];
-  }
-  // Every partial sum of a Gram entry is bounded by max_i Σ_k z_ik² (Cauchy–Schwarz); if that is
-  // below 2^53 all products and sums are exact integers, whatever order BLAS uses.
-  for (std::size_t i = 0; i < n; ++i) {
-    double s = 0;
-    for (std::size_t k = 0; k < d; ++k) s += z[i * d + k] * z[i * d + k];
-    if (!(s <= 0x1p52)) return r;  // s is within a factor (1 + γ) of the true sum: < 2^53 holds
-  }
-  r.gram.assign(n * n, 0.0);
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<int>(n), static_cast<int>(d), 1.0,
-              z.data(), static_cast<int>(d), 0.0, r.gram.data(), static_cast<int>(n));
-  r.ok = true;
-  r.two_e = 2L * f.E;
-  r.over_n2 = pre.center;
-  return r;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Correlations from exact integers a = ‖y_i‖², b = ‖y_j‖², c = <y_i, y_j> (common units):
-// ρ = c/√(ab); for c > 0, δ = (ab - c²)/(√(ab)(√(ab) + c)); for c < 0, ε = (ab - c²)/(√(ab)(√(ab) - c)).
-// Inputs as enclosures: ab ∋ a·b, cc ∋ c, det ∋ ab - c², plus the exact sign of c and whether
-// ab - c² is exactly zero.
-template <class I>
-correlation<I> correlation_from_exact(const I& ab, const I& cc, const I& det, int sign_c, bool det_zero) {
-  using tr = interval_traits<I>;
-  if (sign_c == 0) return {tr::point(0.0), tr::point(1.0), tr::point(1.0)};
-  if (det_zero)
-    return sign_c > 0 ? correlation<I>{tr::point(1.0), tr::point(0.0), tr::point(2.0)}
-                      : correlation<I>{tr::point(-1.0), tr::point(2.0), tr::point(0.0)};
-  const I sab = sqrt_nonneg(ab);
-  const I det_nn = intersect(det, 0.0, HUGE_VAL);
-  correlation<I> r;
-  r.rho = cc / sab;
-  if (sign_c > 0) {
-    r.delta = det_nn / (sab * (sab + cc));
-    r.eps = 1.0 + r.rho;
-  } else {
-    r.eps = det_nn / (sab * (sab - cc));
-    r.delta = 1.0 - r.rho;
-  }
-  make_consistent(r);
-  return r;
-}
-
-// Contains the integer v (|v| < 2^127).
-dinterval dinterval_of_i128(__int128 v) {
-  const double t = static_cast<double>(v);  // correctly rounded
-  if (static_cast<__int128>(t) == v && std::fabs(t) < 0x1p126) return dinterval(t);
-  return {round_down(t), round_up(t)};
-}
-
-correlation<dinterval> correlation_exact_i64(std::int64_t a, std::int64_t b, std::int64_t c) {
-  const __int128 ab = static_cast<__int128>(a) * b;
-  const __int128 det = ab - static_cast<__int128>(c) * c;
-  return correlation_from_exact<dinterval>(dinterval_of_i128(ab), dinterval(static_cast<double>(c)),
-                                           dinterval_of_i128(det), (c > 0) - (c < 0), det == 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,10 +62,14 @@ struct exact_mpz_gram {
   explicit exact_mpz_gram(std::size_t n_) : n(n_), g(n_ * n_) {}
 };
 
-void fill_from_double_gram(exact_mpz_gram& out, const exact_double_gram& in) {
+// The exact Gram matrix of exact integer rows (row_geometry.hpp: BLAS forms it exactly).
+void fill_from_integer_rows(exact_mpz_gram& out, const exact_integer_rows& in, std::size_t d) {
   const std::size_t n = out.n;
+  std::vector<double> gram(n * n, 0.0);
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<int>(n), static_cast<int>(d), 1.0,
+              in.z.data(), static_cast<int>(d), 0.0, gram.data(), static_cast<int>(n));
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = i; j < n; ++j) mpz_set_d(out.g[i * n + j], in.gram[i * n + j]);
+    for (std::size_t j = i; j < n; ++j) mpz_set_d(out.g[i * n + j], gram[i * n + j]);
   out.two_e = in.two_e;
   out.over_n2 = in.over_n2;
 }
@@ -266,40 +162,11 @@ bool try_sliced_gram(exact_mpz_gram& out, const dataset& ds, const preprocessing
 }
 
 // ---------------------------------------------------------------------------------------------
-// Norms.
-
-// Contains s² · 2^two_e · a / (over_n2 ? N² : 1) for every a in a_units.
-template <class I>
-I scaled_square(const I& a_units, long two_e, bool over_n2, const dataset& ds) {
-  I r = times_pow2(a_units, two_e);
-  if (over_n2) {
-    const double nn = static_cast<double>(ds.n);
-    r = r / nn / nn;
-  }
-  const I s = interval_traits<I>::point(ds.scale_num) / interval_traits<I>::point(ds.scale_den);
-  return r * sqr(s);
-}
+// Storage.
 
 template <class I>
 void set_norms(geometry<I>& g, const std::vector<I>& sq, const preprocessing& pre) {
-  using tr = interval_traits<I>;
-  const std::size_t n = g.n;
-  g.norm.assign(n, tr::point(0.0));
-  g.sqnorm.assign(n, tr::point(0.0));
-  if (pre.normalize == normalization::none) {
-    for (std::size_t i = 0; i < n; ++i) {
-      g.sqnorm[i] = intersect(sq[i], 0.0, HUGE_VAL);
-      g.norm[i] = sqrt_nonneg(g.sqnorm[i]);
-    }
-    g.uniform_norm = false;
-    return;
-  }
-  const double target = pre.normalize == normalization::sphere ? static_cast<double>(g.d) : 1.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    g.sqnorm[i] = tr::point(target);
-    g.norm[i] = sqrt_nonneg(tr::point(target));
-  }
-  g.uniform_norm = true;
+  g.uniform_norm = kernel_detail::norms_from_squares(sq, pre, g.d, g.norm, g.sqnorm);
 }
 
 template <class I>
@@ -322,25 +189,22 @@ void store_pair(geometry<I>& g, std::size_t i, std::size_t j, const correlation<
 }
 
 // ---------------------------------------------------------------------------------------------
-// Double tier, exact integer route.
+// Double tier: the row geometry (row_geometry.hpp) and one BLAS Gram product.
 
-void fill_exact_double(geometry<dinterval>& g, const exact_double_gram& eg, const dataset& ds,
-                       const preprocessing& pre, progress_sink& progress) {
+void fill_double(geometry<dinterval>& g, const dataset& ds, const preprocessing& pre, progress_sink& progress) {
+  const row_geometry rg = row_geometry_compute(ds, pre);
+  g.method = rg.method;
+  g.norm = rg.norm;
+  g.sqnorm = rg.sqnorm;
+  g.uniform_norm = rg.uniform_norm;
   const std::size_t n = ds.n;
-  std::vector<dinterval> sq(n);
-  for (std::size_t i = 0; i < n; ++i) sq[i] = scaled_square(dinterval(eg.gram[i * n + i]), eg.two_e, eg.over_n2, ds);
-  set_norms(g, sq, pre);
-  progress.update("gram", 0.9);
+  std::vector<double> gram(n * n, 0.0);
+  rg.gram_block(0, n, 0, n, gram.data(), n);
+  progress.update("gram", 0.7);
   const long nn = static_cast<long>(n);
 #pragma omp parallel for schedule(dynamic, 8)
-  for (long i = 0; i < nn; ++i) {
-    const auto a = static_cast<std::int64_t>(eg.gram[i * n + i]);
-    for (std::size_t j = i + 1; j < n; ++j) {
-      const auto b = static_cast<std::int64_t>(eg.gram[j * n + j]);
-      const auto c = static_cast<std::int64_t>(eg.gram[i * n + j]);
-      store_pair(g, i, j, correlation_exact_i64(a, b, c));
-    }
-  }
+  for (long i = 0; i < nn; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) store_pair(g, i, j, rg.pair(i, j, gram[i * n + j]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,107 +247,14 @@ void fill_exact_mpz(geometry<minterval>& g, const exact_mpz_gram& eg, const data
 }
 
 // ---------------------------------------------------------------------------------------------
-// General route (no exact Gram): enclosures of the centred rows y, a Gram enclosure, and the
-// refinement of nearly (anti)parallel pairs.
-
-// Enclosures of the centred rows (unscaled): y_ik ∋ x_ik - mean_k.
-template <class I>
-std::vector<I> centred_rows(const dataset& ds, const preprocessing& pre) {
+// Precise tier fallback (no exact Gram): interval dot products of the centred rows at the working
+// precision, and the refinement of nearly (anti)parallel pairs (pair_correlation.hpp).
+void fill_interval(geometry<minterval>& g, const dataset& ds, const preprocessing& pre, progress_sink& progress) {
+  using tr = interval_traits<minterval>;
   const std::size_t n = ds.n, d = ds.d;
-  std::vector<I> y(n * d);
-  using tr = interval_traits<I>;
-  if (!pre.center) {
-    for (std::size_t t = 0; t < n * d; ++t) y[t] = tr::point(ds.x[t]);
-    return y;
-  }
-  std::vector<I> mean(d, tr::point(0.0));
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t k = 0; k < d; ++k) mean[k] = mean[k] + tr::point(ds.x[i * d + k]);
-  for (std::size_t k = 0; k < d; ++k) mean[k] = mean[k] / static_cast<double>(n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t k = 0; k < d; ++k) y[i * d + k] = tr::point(ds.x[i * d + k]) - mean[k];
-  return y;
-}
-
-// Refines δ (nearly parallel, c > 0) or ε (nearly antiparallel, c < 0) of the pair through
-//   ab - c² = a‖r‖² - <r, y_i>²,   r = y_j - t y_i,   for any real t,
-// with t ≈ c/a, so that r is the part of y_j orthogonal to y_i and <r, y_i> ≈ 0: no cancellation
-// in the difference. r is formed without the mean where possible: for t > 0,
-// r = (x_j - x_i) + (1 - t) y_i (the mean cancels exactly in x_j - x_i); for t < 0,
-// r = (y_j + y_i) - (1 + t) y_i. Then δ = (ab - c²)/(√(ab)(√(ab) + c)), ε = (ab - c²)/(√(ab)(√(ab) - c)).
-// The error of ab - c² is then O(u √δ ab) rather than O(u ab), so θ ≈ √(2δ) is accurate to O(u)
-// whatever the lengths of the two rows.
-template <class I>
-void refine_pair(correlation<I>& r, const double* xi, const double* xj, const I* yi, const I* yj,
-                 std::size_t d, const I& a, const I& b, const I& c) {
-  using tr = interval_traits<I>;
-  const double am = 0.5 * (lower_d(a) + upper_d(a)), cm = 0.5 * (lower_d(c) + upper_d(c));
-  const bool parallel = lower_d(c) > 0;
-  if (!parallel && !(upper_d(c) < 0)) return;
-  if (!(am > 0) || !std::isfinite(cm / am)) return;
-  const double t = cm / am;  // any value is valid; this one makes <r, y_i> small
-  const I f = parallel ? tr::point(1.0) - tr::point(t) : tr::point(-1.0) - tr::point(t);
-  I R = tr::point(0.0), P = tr::point(0.0);
-  for (std::size_t k = 0; k < d; ++k) {
-    const I base = parallel ? tr::point(xj[k]) - tr::point(xi[k]) : yj[k] + yi[k];
-    const I rk = base + f * yi[k];
-    R = R + sqr(rk);
-    P = P + rk * yi[k];
-  }
-  const I det = intersect(a * R - sqr(P), 0.0, HUGE_VAL);
-  const I sab = sqrt_nonneg(a * b);
-  if (parallel)
-    r.delta = kernel_detail::meet(r.delta, det / (sab * (sab + c)));
-  else
-    r.eps = kernel_detail::meet(r.eps, det / (sab * (sab - c)));
-  make_consistent(r);
-}
-
-// Gram enclosure, double tier: BLAS on the midpoints of y plus an a-priori bound.
-//   |fl(ỹ_iᵀỹ_j) - ỹ_iᵀỹ_j| <= γ_{d+8} ‖ỹ_i‖‖ỹ_j‖ + 2d·2^-1074   (any order, FMA or not)
-//   |ỹ_iᵀỹ_j - y_iᵀy_j| <= ‖ỹ_i‖‖r_j‖ + ‖r_i‖‖ỹ_j‖ + ‖r_i‖‖r_j‖   (r = componentwise radius)
-void gram_enclosure(dense_matrix<dinterval>& c, const std::vector<dinterval>& y, std::size_t n, std::size_t d) {
-  std::vector<double> mid(n * d), nrm(n), rnrm(n);
-  std::vector<double> rad(n * d);
-  for (std::size_t t = 0; t < n * d; ++t) {
-    mid[t] = 0.5 * y[t].lo + 0.5 * y[t].hi;
-    rad[t] = round_up(std::max(round_up(y[t].hi - mid[t]), round_up(mid[t] - y[t].lo)));
-  }
-  // γ_{d+8}: d - 1 additions per entry plus a few for blocked accumulation into C, with margin.
-  const double gam = round_up(round_up((static_cast<double>(d) + 8) * unit_roundoff) /
-                              round_down(1.0 - (static_cast<double>(d) + 8) * unit_roundoff));
-  const double grow = round_up(1.0 + round_up(2.0 * gam));
-  for (std::size_t i = 0; i < n; ++i) {
-    double s = 0, q = 0;
-    for (std::size_t k = 0; k < d; ++k) {
-      s += mid[i * d + k] * mid[i * d + k];
-      q += rad[i * d + k] * rad[i * d + k];
-    }
-    // Sums of nonnegative terms: true value <= fl/(1 - γ_d) <= fl·(1 + 2γ_{d+8}) (plus underflow).
-    nrm[i] = round_up(std::sqrt(round_up(round_up(s * grow) + d * 0x1p-1074)));
-    rnrm[i] = round_up(std::sqrt(round_up(round_up(q * grow) + d * 0x1p-1074)));
-  }
-  std::vector<double> G(n * n, 0.0);
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<int>(n), static_cast<int>(d), 1.0,
-              mid.data(), static_cast<int>(d), 0.0, G.data(), static_cast<int>(n));
-  const double under = round_up(2.0 * static_cast<double>(d) * 0x1p-1074);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = i; j < n; ++j) {
-      const double ni = nrm[i], nj = nrm[j], qi = rnrm[i], qj = rnrm[j];
-      double e = round_up(gam * round_up(ni * nj));
-      e = round_up(e + round_up(ni * qj));
-      e = round_up(e + round_up(qi * nj));
-      e = round_up(e + round_up(qi * qj));
-      e = round_up(e + under);
-      const double g = G[i * n + j];
-      const double lo = round_down(g - e), hi = round_up(g + e);
-      // Out of the double range (inf - inf): no finite bound, but never a NaN "enclosure".
-      c(i, j) = lo <= hi ? dinterval(lo, hi) : dinterval(-HUGE_VAL, HUGE_VAL);
-    }
-}
-
-// Gram enclosure, precise tier fallback: interval dot products at the working precision.
-void gram_enclosure(dense_matrix<minterval>& c, const std::vector<minterval>& y, std::size_t n, std::size_t d) {
+  const std::vector<minterval> y = centred_rows<minterval>(ds, pre);
+  std::vector<minterval> a(n), sa(n);
+  dense_matrix<minterval> c(n, n);
   const long nn = static_cast<long>(n);
 #pragma omp parallel for schedule(dynamic, 2)
   for (long i = 0; i < nn; ++i)
@@ -492,76 +263,22 @@ void gram_enclosure(dense_matrix<minterval>& c, const std::vector<minterval>& y,
       for (std::size_t k = 0; k < d; ++k) s += y[i * d + k] * y[j * d + k];
       c(i, j) = s;
     }
-}
-
-// An exponent e such that the rows 2^-e·x have their largest magnitude near 1, when |e| > 100 and
-// 2^-e·v is exact for every value v (no overflow, no loss of bits to underflow); 0 otherwise.
-// Correlations do not change under this rescaling and norms scale by 2^e exactly, so rows near
-// 1e±200 keep finite Gram products instead of inf - inf (which would be NaN, not an enclosure).
-int rescale_exponent(const dataset& ds) {
-  double m = 0;
-  for (double v : ds.x) m = std::max(m, std::fabs(v));
-  if (!(m > 0) || !std::isfinite(m)) return 0;
-  const int e = std::ilogb(m);
-  if (e > -100 && e < 100) return 0;
-  for (double v : ds.x)
-    if (std::ldexp(std::ldexp(v, -e), e) != v) return 0;
-  return e;
-}
-
-// True when every component of r is a valid interval (no NaN endpoint, lower <= upper).
-template <class I>
-bool correlation_valid(const correlation<I>& r) {
-  return lower_d(r.rho) <= upper_d(r.rho) && lower_d(r.delta) <= upper_d(r.delta) &&
-         lower_d(r.eps) <= upper_d(r.eps);
-}
-
-template <class I>
-void fill_general(geometry<I>& g, const dataset& ds_in, const preprocessing& pre, progress_sink& progress) {
-  using tr = interval_traits<I>;
-  const int e2 = rescale_exponent(ds_in);
-  dataset rescaled;
-  if (e2 != 0) {
-    rescaled = ds_in;
-    for (double& v : rescaled.x) v = std::ldexp(v, -e2);  // exact (rescale_exponent checked it)
-  }
-  const dataset& ds = e2 != 0 ? rescaled : ds_in;
-  const std::size_t n = ds.n, d = ds.d;
-  const std::vector<I> y = centred_rows<I>(ds, pre);
-  std::vector<I> a(n, tr::point(0.0)), sa(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    I s = tr::point(0.0);
-    for (std::size_t k = 0; k < d; ++k) s = s + sqr(y[i * d + k]);
-    a[i] = intersect(s, 0.0, HUGE_VAL);
-  }
-  dense_matrix<I> c(n, n);
-  gram_enclosure(c, y, n, d);
   progress.update("gram", 0.7);
   for (std::size_t i = 0; i < n; ++i) {
-    a[i] = meet(a[i], intersect(c(i, i), 0.0, HUGE_VAL));
+    minterval s = tr::point(0.0);
+    for (std::size_t k = 0; k < d; ++k) s = s + sqr(y[i * d + k]);
+    a[i] = meet(intersect(s, 0.0, HUGE_VAL), intersect(c(i, i), 0.0, HUGE_VAL));
     sa[i] = sqrt_nonneg(a[i]);
   }
-  std::vector<I> sq(n);
-  for (std::size_t i = 0; i < n; ++i) sq[i] = scaled_square(a[i], 2L * e2, false, ds);
+  std::vector<minterval> sq(n);
+  for (std::size_t i = 0; i < n; ++i) sq[i] = scaled_square(a[i], 0, false, ds);
   set_norms(g, sq, pre);
-  const long nn = static_cast<long>(n);
 #pragma omp parallel for schedule(dynamic, 4)
   for (long i = 0; i < nn; ++i)
-    for (std::size_t j = i + 1; j < n; ++j) {
-      correlation<I> r;
-      r.rho = c(i, j) / (sa[i] * sa[j]);
-      r.delta = 1.0 - r.rho;
-      r.eps = 1.0 + r.rho;
-      make_consistent(r);
-      const bool rd = upper_d(r.delta) < refine_below, re = upper_d(r.eps) < refine_below;
-      if (rd || re) refine_pair(r, ds.row(i), ds.row(j), &y[i * d], &y[j * d], d, a[i], a[j], c(i, j));
-      if (!correlation_valid(r)) {
-        // Only when the Gram enclosure left the double range: fall back to what is always true.
-        r.rho = hull(tr::point(-1.0), tr::point(1.0));
-        r.delta = r.eps = hull(tr::point(0.0), tr::point(2.0));
-      }
-      store_pair(g, i, j, r);
-    }
+    for (std::size_t j = i + 1; j < n; ++j)
+      store_pair(g, i, j,
+                 correlation_from_gram(c(i, j), a[i], a[j], sa[i], sa[j], ds.row(i), ds.row(j), &y[i * d],
+                                       &y[j * d], d));
 }
 
 }  // namespace
@@ -582,21 +299,15 @@ geometry<I> geometry_compute(const dataset& ds, const preprocessing& pre, progre
   dataset_check_rows(ds, pre);  // zero rows after the preprocessing: data_error
   progress.update("gram", 0.0);
   init_matrices(g);
-  const integer_form f = find_integer_form(ds);
-  const exact_double_gram eg = try_exact_double_gram(ds, pre, f);
   if constexpr (interval_traits<I>::is_double_tier) {
-    if (eg.ok) {
-      g.method = "exact-integer";
-      fill_exact_double(g, eg, ds, pre, progress);
-    } else {
-      g.method = "bounded";
-      fill_general(g, ds, pre, progress);
-    }
+    fill_double(g, ds, pre, progress);
   } else {
+    const integer_form f = find_integer_form(ds);
+    const exact_integer_rows er = try_exact_integer_rows(ds, pre, f);
     exact_mpz_gram mg(ds.n);
     bool exact = false;
-    if (eg.ok) {
-      fill_from_double_gram(mg, eg);
+    if (er.ok) {
+      fill_from_integer_rows(mg, er, ds.d);
       g.method = "exact-integer";
       exact = true;
     } else if (try_sliced_gram(mg, ds, pre, f, progress)) {
@@ -607,7 +318,7 @@ geometry<I> geometry_compute(const dataset& ds, const preprocessing& pre, progre
       fill_exact_mpz(g, mg, ds, pre, progress);
     } else {
       g.method = "interval";
-      fill_general(g, ds, pre, progress);
+      fill_interval(g, ds, pre, progress);
     }
   }
   progress.update("gram", 1.0);
