@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "base/escalation.hpp"
 #include "data/checks.hpp"
 #include "hermite/coefficients.hpp"
 #include "interval/interval.hpp"
@@ -608,15 +609,6 @@ void apply_structure(const ntk_job& job, chain_state& st, const ntk_outcome* kno
   }
 }
 
-std::vector<long> precision_schedule(const precision_policy& policy) {
-  std::vector<long> s;
-  if (!policy.automatic) return {policy.fixed_bits};
-  s.push_back(53);
-  for (long b = 128; b <= policy.max_bits; b *= 2) s.push_back(b);
-  if (s.back() != policy.max_bits && policy.max_bits > 53) s.push_back(policy.max_bits);
-  return s;
-}
-
 std::string layer_label(const char* what, int l) { return std::string("lambda_min(") + what + "^(" + std::to_string(l) + "))"; }
 
 }  // namespace
@@ -673,22 +665,25 @@ chain_outcome ntk_chain(const ntk_job& job, const std::vector<unsigned>& orders,
   st.claims.push_back({at.upper(), at.lambda_min(), at.upper(), n == 1, {}});
 
   const long saved_bits = working_precision_bits();
-  plan p = next_plan(st);  // everything undecided: every component not fixed by structure
   try {
-    for (long bits : precision_schedule(job.precision)) {
-      chain_attempt a;
-      if (bits <= 53) {
-        a = run_attempt<dinterval>(job, st, p, progress);
-      } else {
-        set_working_precision_bits(bits);
-        a = run_attempt<minterval>(job, st, p, progress);
-      }
-      out.attempts.push_back(a);
-      out.precision_bits = a.precision_bits;
-      mark_ties(st, a.precision_bits);
-      if (all_decided(st)) break;
-      p = next_plan(st);
-    }
+    // One precision after another (base/escalation.hpp) until no claim is left that more precision
+    // could decide; each attempt computes only what the undecided claims depend on (at first:
+    // every component not fixed by structure).
+    auto run = escalate(
+        escalation_schedule(job.precision),
+        [&](long bits) {
+          const plan p = next_plan(st);
+          if (bits <= binary64_bits) return run_attempt<dinterval>(job, st, p, progress);
+          set_working_precision_bits(bits);
+          return run_attempt<minterval>(job, st, p, progress);
+        },
+        [&](chain_attempt& a) {
+          out.precision_bits = a.precision_bits;
+          mark_ties(st, a.precision_bits);
+          return escalation_step::go_on;
+        },
+        [&] { return all_decided(st); }, progress);
+    out.attempts = std::move(run.attempts);
   } catch (...) {
     set_working_precision_bits(saved_bits);
     throw;

@@ -1,5 +1,7 @@
 #include "driver/ntk_lambda_min.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -9,8 +11,10 @@
 #include "kernel/float_kernel.hpp"
 #include "kernel/geometry.hpp"
 #include "kernel/ntk.hpp"
+#include "kernel/ntk_tiles.hpp"
 #include "linalg/float_eig.hpp"
 #include "linalg/lambda_min.hpp"
+#include "linalg/lambda_min_lean.hpp"
 #include "linalg/midrad.hpp"
 #include "linalg/verified_cholesky.hpp"
 
@@ -28,6 +32,18 @@ double relative_width(const mreal& lower, const mreal& upper) {
   return mpfr_get_d(w.backend().data(), MPFR_RNDU);
 }
 
+bool absorb_attempt(ntk_outcome& best, const ntk_attempt& a) {
+  if (a.lower_proved && (!best.lower_proved || a.lower > best.lower)) {
+    best.lower = a.lower;
+    best.lower_proved = true;
+  }
+  if (a.upper_proved && (!best.upper_proved || a.upper < best.upper)) {
+    best.upper = a.upper;
+    best.upper_proved = true;
+  }
+  return !(best.lower_proved && best.upper_proved && best.lower > best.upper);
+}
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -41,14 +57,23 @@ template <class I>
 ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<double>& vec_out,
                          mreal& vec_upper_out, mreal& shift_out, progress_sink& progress) {
   const auto t0 = clock_type::now();
-  dense_matrix<I> k;
-  {
-    // The geometry (three n x n interval matrices) is freed before the eigenvalue work.
-    geometry<I> g = geometry_compute<I>(*job.data, job.prep, progress);
-    k = ntk_compute<I>(g, job.depth, progress);
+  const lambda_min_hint* h = hint.vector.empty() ? nullptr : &hint;
+  lambda_min_bounds b;
+  if constexpr (interval_traits<I>::is_double_tier) {
+    // Memory-lean: K^(L) tile by tile straight into the midpoint and radius row sums (ntk_tiles.hpp),
+    // then the shift search on it with one factor (lambda_min_lean.hpp).
+    kernel_midrad k = ntk_kernel_midrad(*job.data, job.prep, job.depth, job.convention, progress);
+    b = lambda_min_enclose_lean(k.store, true, h, progress, job.data->n <= dense_fallback_max_n);
+  } else {
+    dense_matrix<I> k;
+    {
+      // The geometry (three n x n interval matrices) is freed before the eigenvalue work.
+      geometry<I> g = geometry_compute<I>(*job.data, job.prep, progress);
+      k = ntk_compute<I>(g, job.depth, progress);
+    }
+    apply_convention(k, kernel_which::K, job.convention, job.data->d, job.depth);
+    b = lambda_min_enclose<I>(k, true, h, progress);
   }
-  apply_convention(k, kernel_which::K, job.convention, job.data->d, job.depth);
-  lambda_min_bounds b = lambda_min_enclose<I>(k, true, hint.vector.empty() ? nullptr : &hint, progress);
   ntk_attempt a;
   a.precision_bits = interval_traits<I>::precision_bits();
   a.lower = b.lower;
@@ -135,7 +160,45 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress);
 
 }  // namespace
 
-ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
+long peak_rss_bytes() {
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return ru.ru_maxrss * 1024L;  // Linux: kilobytes
+}
+
+namespace {
+
+// Automatic escalation stops at the double tier above precise_tier_max_n rows (see the header);
+// returns whether it did.
+bool cap_precise_tier(ntk_job& job) {
+  if (!job.precision.automatic || job.data->n <= precise_tier_max_n || job.precision.max_bits <= 53) return false;
+  job.precision.max_bits = 53;
+  return true;
+}
+
+void note_capped(ntk_outcome& out, std::size_t n) {
+  if (out.certified || out.exact_zero || out.attempts.empty()) return;
+  std::string& note = out.attempts.back().note;
+  note += std::string(note.empty() ? "" : "; ") + "the MPFI tier was not attempted: N = " + std::to_string(n) +
+          " > " + std::to_string(precise_tier_max_n) +
+          " (its dense MPFR Cholesky would take hours); a fixed --precision forces it";
+}
+
+ntk_outcome ntk_lambda_min_unscaled(const ntk_job& job, progress_sink& progress);
+
+}  // namespace
+
+ntk_outcome ntk_lambda_min(const ntk_job& job_in, progress_sink& progress) {
+  ntk_job job = job_in;
+  const bool capped = cap_precise_tier(job);
+  ntk_outcome out = ntk_lambda_min_unscaled(job, progress);
+  if (capped) note_capped(out, job.data->n);
+  return out;
+}
+
+namespace {
+
+ntk_outcome ntk_lambda_min_unscaled(const ntk_job& job, progress_sink& progress) {
   require_binary64_environment();  // every bound below relies on round-to-nearest, gradual underflow
   const int e = homogeneity_exponent(*job.data, job.prep);
   if (e == 0) return ntk_lambda_min_scaled(job, progress);
@@ -165,8 +228,6 @@ ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress) {
   }
   return out;
 }
-
-namespace {
 
 ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
   const auto t0 = clock_type::now();
@@ -201,46 +262,27 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
     return out;
   }
 
-  std::vector<long> schedule;
-  if (job.precision.automatic) {
-    schedule.push_back(53);
-    for (long b = 128; b <= job.precision.max_bits; b *= 2) schedule.push_back(b);
-    if (schedule.back() != job.precision.max_bits && job.precision.max_bits > 53)
-      schedule.push_back(job.precision.max_bits);
-  } else {
-    schedule.push_back(job.precision.fixed_bits);
-  }
-
-  for (long bits : schedule) {
-    ntk_attempt a;
-    if (bits <= 53) {
-      a = attempt_tier<dinterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
-    } else {
-      set_working_precision_bits(bits);
-      a = attempt_tier<minterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
-    }
-    out.attempts.push_back(a);
-    // Keep the tightest proven bounds over all attempts (each is a valid enclosure).
-    if (a.lower_proved && (!out.lower_proved || a.lower > out.lower)) {
-      out.lower = a.lower;
-      out.lower_proved = true;
-    }
-    if (a.upper_proved && (!out.upper_proved || a.upper < out.upper)) {
-      out.upper = a.upper;
-      out.upper_proved = true;
-    }
-    out.precision_bits = a.precision_bits;
-    if (out.lower_proved && out.upper_proved && out.lower > out.upper) {
-      // Two proven bounds that contradict each other mean a defect, never a certificate.
-      a.note += std::string(a.note.empty() ? "" : "; ") + "empty enclosure (lower > upper): not certified";
-      out.attempts.back().note = a.note;
-      break;
-    }
-    if (out.lower_proved && out.upper_proved && relative_width(out.lower, out.upper) <= job.rtol) {
-      out.certified = true;
-      break;
-    }
-  }
+  // One precision after another (base/escalation.hpp); every attempt's bounds are valid, so the
+  // tightest proven ones over all attempts are kept.
+  auto run = escalate(
+      escalation_schedule(job.precision),
+      [&](long bits) {
+        if (bits <= binary64_bits)
+          return attempt_tier<dinterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
+        set_working_precision_bits(bits);
+        return attempt_tier<minterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
+      },
+      [&](ntk_attempt& a) {
+        out.precision_bits = a.precision_bits;
+        if (absorb_attempt(out, a)) return escalation_step::go_on;
+        // Two proven bounds that contradict each other mean a defect, never a certificate.
+        a.note += std::string(a.note.empty() ? "" : "; ") + "empty enclosure (lower > upper): not certified";
+        return escalation_step::stop;
+      },
+      [&] { return out.lower_proved && out.upper_proved && relative_width(out.lower, out.upper) <= job.rtol; },
+      progress);
+  out.attempts = std::move(run.attempts);
+  out.certified = run.end == escalation_end::good_enough;
   out.seconds = seconds_since(t0);
   if (job.float64 && !float64_first && !out.eigenvector.empty()) {
     // Fast: the float64 kernel's Rayleigh quotient at the certified eigenvector (O(N^2)).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "base/escalation.hpp"
 #include "base/progress.hpp"
 #include "interval/minterval.hpp"
 #include "kernel/convention.hpp"
@@ -20,11 +21,7 @@
 namespace ntk {
 
 
-struct precision_policy {
-  bool automatic = true;  // escalate from the double tier
-  long fixed_bits = 53;   // used when !automatic; 53 means the double tier
-  long max_bits = 4096;   // cap for automatic escalation
-};
+// precision_policy (automatic / fixed bits / cap) lives in base/escalation.hpp.
 
 struct ntk_job {
   const dataset* data = nullptr;
@@ -44,6 +41,14 @@ struct ntk_job {
 };
 
 inline constexpr std::size_t float64_full_max_n = 500;
+
+// Above this N the double tier never falls back to LAPACK's dense eigensolver (an O(N^3) call and a
+// second N x N copy): a failed shift search leaves the lower bound unproved instead.
+inline constexpr std::size_t dense_fallback_max_n = 8000;
+// Above this N automatic escalation stops at the double tier (the MPFI tier holds dense interval
+// matrices and factors in MPFR: ~90 s at N = 1000 and 128 bits, growing like N^3): an enclosure that
+// misses --rtol is reported as not certified, with a note; a fixed precision still runs it.
+inline constexpr std::size_t precise_tier_max_n = 2000;
 
 struct ntk_attempt {
   long precision_bits = 0;
@@ -83,10 +88,21 @@ struct ntk_outcome {
 // or the interval is empty (lower > upper), 0 when both are exactly 0.
 double relative_width(const mreal& lower, const mreal& upper);
 
+// One attempt into the best result of an escalation: best.lower := max(best.lower, a.lower) over the
+// proven sides, best.upper := min(...) likewise (each proven bound contains λ_min, so does their
+// intersection). Returns false when the two proven bounds of `best` contradict (lower > upper), a
+// defect that must never become a certificate.
+bool absorb_attempt(ntk_outcome& best, const ntk_attempt& a);
+
 
 // Throws std::runtime_error if the floating-point environment is not binary64 round-to-nearest with
 // gradual underflow (require_binary64_environment). Never reports `certified` for an empty
 // enclosure (lower > upper).
+// The double tier computes K^(L) tile by tile into a lean midpoint-radius store (kernel/ntk_tiles.hpp,
+// linalg/lambda_min_lean.hpp): memory about 2 N^2 doubles (the midpoint and one Cholesky factor).
 ntk_outcome ntk_lambda_min(const ntk_job& job, progress_sink& progress);
+
+// The peak resident memory of this process so far (getrusage ru_maxrss), in bytes; 0 if unknown.
+long peak_rss_bytes();
 
 }  // namespace ntk

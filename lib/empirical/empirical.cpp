@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "base/escalation.hpp"
 #include "data/checks.hpp"
 #include "interval/interval.hpp"
 #include "kernel/geometry.hpp"
@@ -217,7 +218,7 @@ void refine_layers(const empirical_job& job, empirical_outcome& out, progress_si
     return false;
   };
   if (!pending() || !job.precision.automatic || mpfi_cost(*job.net, job.data->n) > job.max_layer_mpfi_operations) return;
-  for (long bits = 128; bits <= job.precision.max_bits && pending(); bits *= 2) {
+  auto refine = [&](long bits) {
     set_working_precision_bits(bits);
     const empirical_parts<minterval> mp = empirical_kernel<minterval>(*job.net, *job.data, job.prep, progress);
     for (auto& e : out.layers) {
@@ -234,7 +235,10 @@ void refine_layers(const empirical_job& job, empirical_outcome& out, progress_si
       e.gram_certified = meets(e.gram_lambda_min, job.rtol);
       e.gram_note = e.gram_certified ? "MPFI at " + std::to_string(bits) + " bits" : t.b.note;
     }
-  }
+    return bits;
+  };
+  escalate(doubling_schedule_upto(128, job.precision.max_bits), refine, [](long&) { return escalation_step::go_on; },
+           [&] { return !pending(); }, progress);
   finish_schur(out);
 }
 
@@ -347,16 +351,6 @@ empirical_outcome empirical_lambda_min(const empirical_job& job, progress_sink& 
   lam.eigenvector_upper = std::numeric_limits<double>::infinity();
   out.parameters = parameter_count(net);
 
-  // The binary64 tier always runs (it also feeds the layer report) unless a precision is fixed.
-  std::vector<long> schedule;
-  if (job.precision.automatic) {
-    schedule.push_back(53);
-    for (long b = 128; b <= job.precision.max_bits; b *= 2) schedule.push_back(b);
-    if (schedule.back() != job.precision.max_bits && job.precision.max_bits > 53) schedule.push_back(job.precision.max_bits);
-  } else {
-    schedule.push_back(job.precision.fixed_bits);
-  }
-
   // Structural exact zeros of λ_min(K̄).
   std::string zero_reason;
   std::optional<std::pair<std::size_t, std::size_t>> zero_pair;
@@ -375,74 +369,79 @@ empirical_outcome empirical_lambda_min(const empirical_job& job, progress_sink& 
   lambda_min_hint hint;
   bool double_parts_done = false;
   empirical_parts<dinterval> dparts;
-  for (long bits : schedule) {
-    ntk_attempt a;
-    a.precision_bits = bits <= 53 ? 53 : bits;
-    const auto ta = clock_type::now();
-    tier_result t;
-    if (bits <= 53) {
-      const auto tk = clock_type::now();
-      dparts = empirical_kernel_fast(net, x, job.prep, progress);
-      out.kernel_seconds = seconds_since(tk);
-      double_parts_done = true;
-      fill_summary(dparts, out);
-      if (!zero_reason.empty()) break;
-      t = enclose_psd<dinterval>(dparts.K, nullptr, progress);
-    } else {
-      if (!zero_reason.empty()) break;
-      const double cost = mpfi_cost(net, x.n);
-      if (cost > job.max_mpfi_operations) {
-        a.note = "MPFI tier skipped: about " + std::to_string(static_cast<long long>(cost)) +
-                 " interval operations, above the limit of " + std::to_string(static_cast<long long>(job.max_mpfi_operations));
-        a.lower = -std::numeric_limits<double>::infinity();
-        a.upper = std::numeric_limits<double>::infinity();
-        lam.attempts.push_back(a);
-        break;
-      }
-      set_working_precision_bits(bits);
-      empirical_parts<minterval> mparts = empirical_kernel<minterval>(net, x, job.prep, progress);
-      fill_summary(mparts, out);
-      if (!double_parts_done && job.layers) fill_layers(job, mparts, out, progress);
-      t = enclose_psd<minterval>(mparts.K, hint.vector.empty() ? nullptr : &hint, progress);
-      if (!double_parts_done && job.infinite_width) fill_infinite(job, mparts, out, progress);
-    }
-    if (t.exact_zero) {
-      zero_reason = t.reason;
-      break;
-    }
-    a.lower = t.b.lower;
-    a.upper = t.b.upper;
-    a.lower_proved = t.b.lower_proved;
-    a.upper_proved = t.b.upper_proved;
-    a.note = t.b.note;
-    a.seconds = seconds_since(ta);
-    if (!t.b.vector.empty()) {
-      hint.vector = t.b.vector;
-      hint.value = t.b.estimate;
-      lam.eigenvector = t.b.vector;
-      lam.eigenvector_upper = t.b.vector_upper;
-    }
-    if (bits <= 53) {
-      lam.float64_lambda_min = t.b.estimate;
-      lam.float64_done = std::isfinite(t.b.estimate);
-    }
-    lam.shift = t.b.shift;
-    lam.attempts.push_back(a);
-    if (a.lower_proved && (!lam.lower_proved || a.lower > lam.lower)) {
-      lam.lower = a.lower;
-      lam.lower_proved = true;
-    }
-    if (a.upper_proved && (!lam.upper_proved || a.upper < lam.upper)) {
-      lam.upper = a.upper;
-      lam.upper_proved = true;
-    }
-    lam.precision_bits = a.precision_bits;
-    if (out.activations.undecided == 0 && lam.lower_proved && lam.upper_proved &&
-        relative_width(lam.lower, lam.upper) <= job.rtol) {
-      lam.certified = true;
-      break;
-    }
-  }
+  // One precision after another (base/escalation.hpp). The binary64 tier always runs (it also
+  // feeds the layer report) unless a precision is fixed.
+  bool mpfi_skipped = false;
+  auto run = escalate(
+      escalation_schedule(job.precision),
+      [&](long bits) -> std::optional<ntk_attempt> {
+        ntk_attempt a;
+        a.precision_bits = bits;
+        const auto ta = clock_type::now();
+        tier_result t;
+        if (bits <= binary64_bits) {
+          const auto tk = clock_type::now();
+          dparts = empirical_kernel_fast(net, x, job.prep, progress);
+          out.kernel_seconds = seconds_since(tk);
+          double_parts_done = true;
+          fill_summary(dparts, out);
+          if (!zero_reason.empty()) return std::nullopt;
+          t = enclose_psd<dinterval>(dparts.K, nullptr, progress);
+        } else {
+          if (!zero_reason.empty()) return std::nullopt;
+          const double cost = mpfi_cost(net, x.n);
+          if (cost > job.max_mpfi_operations) {
+            a.note = "MPFI tier skipped: about " + std::to_string(static_cast<long long>(cost)) +
+                     " interval operations, above the limit of " + std::to_string(static_cast<long long>(job.max_mpfi_operations));
+            a.lower = -std::numeric_limits<double>::infinity();
+            a.upper = std::numeric_limits<double>::infinity();
+            mpfi_skipped = true;  // recorded, then the escalation stops
+            return a;
+          }
+          set_working_precision_bits(bits);
+          empirical_parts<minterval> mparts = empirical_kernel<minterval>(net, x, job.prep, progress);
+          fill_summary(mparts, out);
+          if (!double_parts_done && job.layers) fill_layers(job, mparts, out, progress);
+          t = enclose_psd<minterval>(mparts.K, hint.vector.empty() ? nullptr : &hint, progress);
+          if (!double_parts_done && job.infinite_width) fill_infinite(job, mparts, out, progress);
+        }
+        if (t.exact_zero) {
+          zero_reason = t.reason;
+          return std::nullopt;
+        }
+        a.lower = t.b.lower;
+        a.upper = t.b.upper;
+        a.lower_proved = t.b.lower_proved;
+        a.upper_proved = t.b.upper_proved;
+        a.note = t.b.note;
+        a.seconds = seconds_since(ta);
+        if (!t.b.vector.empty()) {
+          hint.vector = t.b.vector;
+          hint.value = t.b.estimate;
+          lam.eigenvector = t.b.vector;
+          lam.eigenvector_upper = t.b.vector_upper;
+        }
+        if (bits <= binary64_bits) {
+          lam.float64_lambda_min = t.b.estimate;
+          lam.float64_done = std::isfinite(t.b.estimate);
+        }
+        lam.shift = t.b.shift;
+        return a;
+      },
+      [&](ntk_attempt& a) {
+        if (mpfi_skipped) return escalation_step::stop;
+        // An empty intersection only fails the width test below (relative_width is +inf).
+        (void)absorb_attempt(lam, a);
+        lam.precision_bits = a.precision_bits;
+        return escalation_step::go_on;
+      },
+      [&] {
+        return out.activations.undecided == 0 && lam.lower_proved && lam.upper_proved &&
+               relative_width(lam.lower, lam.upper) <= job.rtol;
+      },
+      progress);
+  lam.attempts = std::move(run.attempts);
+  lam.certified = run.end == escalation_end::good_enough;
   if (!zero_reason.empty() && out.activations.undecided == 0) {
     lam.exact_zero = true;
     lam.exact_zero_reason = zero_reason;
