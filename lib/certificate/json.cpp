@@ -1,10 +1,12 @@
 #include "certificate/json.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
+#include <iterator>
 #include <unordered_set>
+
+#include <nlohmann/json.hpp>
 
 namespace ntk::json {
 
@@ -189,9 +191,12 @@ bool operator==(const value& a, const value& b) {
 
 namespace {
 
+// Numbers: std::to_chars, whose plain overload gives the shortest decimal that reads back to the
+// same double (C++17 [charconv.to.chars]). nlohmann's own number printer (Grisu2) is not used: it is
+// not always the shortest and writes 1e-04 as 0.0001 and 3 as 3.0, so certificates would change.
 void dump_number(std::string& out, double x) {
   if (!std::isfinite(x)) {
-    out += "null";
+    out += "null";  // JSON has no NaN or infinity; see dump() in json.hpp
     return;
   }
   char buf[64];
@@ -206,39 +211,29 @@ void dump_number(std::string& out, double x) {
     out.append(buf, r.ptr);
     return;
   }
-  // Shortest representation that reads back to x (round-trip guarantee of to_chars).
   auto r = std::to_chars(buf, buf + sizeof buf, x);
   out.append(buf, r.ptr);
 }
 
+// Strings are quoted and escaped by nlohmann-json's serializer, which also rejects bytes that are
+// not UTF-8 (RFC 8259 §8.1: JSON text exchanged between systems is UTF-8).
 void dump_string(std::string& out, const std::string& s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
+  try {
+    out += nlohmann::ordered_json(s).dump();
+  } catch (const nlohmann::json::type_error& e) {
+    throw error("string \"" + nlohmann::ordered_json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1) +
+                " is not valid UTF-8, which JSON requires");
   }
-  out += '"';
 }
 
 bool scalar(const value& v) { return !v.is_array() && !v.is_object(); }
 
+// The layout is the project's own (arrays of scalars on one line, so a certificate's eigenvector
+// is one line, not n); nlohmann's pretty printer puts every array element on a line of its own.
 void dump_value(std::string& out, const value& v, int indent, int level) {
+  const bool flat = indent <= 0;
   auto newline = [&](int lvl) {
+    if (flat) return;
     out += '\n';
     out.append(static_cast<std::size_t>(indent) * static_cast<std::size_t>(lvl), ' ');
   };
@@ -249,39 +244,28 @@ void dump_value(std::string& out, const value& v, int indent, int level) {
     case kind::string: dump_string(out, v.as_string()); return;
     case kind::array: {
       const auto& a = v.as_array();
-      if (a.empty()) {
-        out += "[]";
-        return;
-      }
-      bool flat = indent <= 0;
-      bool inline_scalars = !flat;
-      for (const auto& e : a) inline_scalars = inline_scalars && scalar(e);
+      bool one_line = flat || std::all_of(a.begin(), a.end(), scalar);
       out += '[';
       for (std::size_t i = 0; i < a.size(); ++i) {
-        if (i) out += inline_scalars ? ", " : ",";
-        if (!flat && !inline_scalars) newline(level + 1);
+        if (i) out += one_line && !flat ? ", " : ",";
+        if (!one_line) newline(level + 1);
         dump_value(out, a[i], indent, level + 1);
       }
-      if (!flat && !inline_scalars) newline(level);
+      if (!one_line) newline(level);
       out += ']';
       return;
     }
     case kind::object: {
       const auto& o = v.as_object();
-      if (o.empty()) {
-        out += "{}";
-        return;
-      }
-      bool flat = indent <= 0;
       out += '{';
       for (std::size_t i = 0; i < o.size(); ++i) {
         if (i) out += ',';
-        if (!flat) newline(level + 1);
+        newline(level + 1);
         dump_string(out, o[i].first);
         out += flat ? ":" : ": ";
         dump_value(out, o[i].second, indent, level + 1);
       }
-      if (!flat) newline(level);
+      if (!o.empty()) newline(level);
       out += '}';
       return;
     }
@@ -300,264 +284,179 @@ std::string dump(const value& v, int indent) {
 
 namespace {
 
-class parser {
- public:
-  explicit parser(std::string_view t) : text_(t) {}
+// An input iterator over the text that records how far nlohmann's lexer has read, so that errors
+// found by the handler below (duplicate keys, numbers, nesting) get a position. The lexer reads
+// one byte at a time and looks at most one byte past a number.
+struct tracking_iterator {
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+  const char* p;
+  const char** read_to;  // one past the last byte read
+  reference operator*() const { return *p; }
+  tracking_iterator& operator++() {
+    ++p;
+    if (p > *read_to) *read_to = p;
+    return *this;
+  }
+  tracking_iterator operator++(int) {
+    tracking_iterator t = *this;
+    ++*this;
+    return t;
+  }
+  bool operator==(const tracking_iterator& o) const { return p == o.p; }
+  bool operator!=(const tracking_iterator& o) const { return p != o.p; }
+};
 
-  value run() {
-    skip_ws();
-    value v = parse_value(0);
-    skip_ws();
-    if (pos_ != text_.size()) fail("unexpected '" + show(text_[pos_]) + "' after the JSON value");
-    return v;
+// Builds the value from nlohmann's SAX events, rejecting what nlohmann would accept silently:
+// duplicate keys (nlohmann keeps the last), numbers out of the range of a double, nesting deeper
+// than 512 levels. Numbers are converted from their text by std::from_chars (correctly rounded,
+// locale-independent; "-0" stays negative zero).
+class builder final : public nlohmann::json_sax<nlohmann::ordered_json> {
+ public:
+  static constexpr std::size_t max_depth = 512;
+
+  builder(std::string_view text, const char** read_to) : text_(text), read_to_(read_to) {}
+
+  value root;
+  std::string message;     // the error, when a handler returned false
+  std::size_t offset = 0;  // its byte offset in the text
+
+  bool null() override { return add(value()); }
+  bool boolean(bool b) override { return add(value(b)); }
+  bool number_integer(number_integer_t) override { return number(); }
+  bool number_unsigned(number_unsigned_t) override { return number(); }
+  bool number_float(number_float_t, const string_t&) override { return number(); }
+  bool string(string_t& s) override { return add(value(std::move(s))); }
+  bool binary(binary_t&) override { return fail(read(), "binary values are not JSON"); }
+  bool start_object(std::size_t) override { return open(value::object()); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(value::array()); }
+  bool end_array() override { return close(); }
+
+  bool key(string_t& k) override {
+    // The lexer has just read the closing quote of the key; its opening quote is the last
+    // unescaped '"' before that.
+    std::size_t close_quote = read() - 1, open_quote = close_quote;
+    while (open_quote > 0) {
+      --open_quote;
+      if (text_[open_quote] != '"') continue;
+      std::size_t backslashes = 0;
+      while (open_quote - backslashes > 0 && text_[open_quote - backslashes - 1] == '\\') ++backslashes;
+      if (backslashes % 2 == 0) break;
+    }
+    if (!frames_.back().keys.insert(k).second) return fail(open_quote, "duplicate member '" + k + "'");
+    key_ = std::move(k);
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
+    // position counts the bytes read including the offending one (1-based); strip nlohmann's
+    // "[json.exception...] parse error at line L, column C: " since we report the position.
+    std::size_t at = position > 0 ? position - 1 : 0;
+    std::string what = ex.what();
+    if (auto b = what.find("] "); what.rfind("[json.exception.", 0) == 0 && b != std::string::npos) what.erase(0, b + 2);
+    if (what.rfind("parse error", 0) == 0)
+      if (auto c = what.find(": "); c != std::string::npos) what.erase(0, c + 2);
+    if (ex.id == 406) {  // out_of_range.406: a number that overflows a double
+      auto [start, end] = number_token();
+      return fail(start, "number " + std::string(text_.substr(start, end - start)) + " is out of the range of a double");
+    }
+    return fail(at, what);
   }
 
  private:
-  static constexpr int max_depth = 512;
+  struct frame {
+    value* container;
+    std::unordered_set<std::string> keys;
+  };
   std::string_view text_;
-  std::size_t pos_ = 0;
+  const char** read_to_;
+  std::vector<frame> frames_;
+  std::string key_;
 
-  static std::string show(char c) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      return buf;
-    }
-    return std::string(1, c);
+  std::size_t read() const { return static_cast<std::size_t>(*read_to_ - text_.data()); }
+
+  bool fail(std::size_t at, std::string what) {
+    message = std::move(what);
+    offset = at;
+    return false;
   }
 
-  [[noreturn]] void fail_at(std::size_t at, const std::string& what) const {
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < at && i < text_.size(); ++i) {
-      if (text_[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    throw parse_error(what, line, col);
-  }
-  [[noreturn]] void fail(const std::string& what) const { fail_at(pos_, what); }
+  static bool number_char(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }
 
-  bool at_end() const { return pos_ >= text_.size(); }
-  char peek() const { return text_[pos_]; }
-
-  void skip_ws() {
-    while (!at_end() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) ++pos_;
+  // [start, end) of the number token the lexer has just read. A number ends with a digit, and the
+  // lexer has read one byte past it unless the text ended there; the byte before a number is not
+  // part of one (whitespace, '[', ',', ':' or the start of the text).
+  std::pair<std::size_t, std::size_t> number_token() const {
+    std::size_t end = read();
+    if (!(end == text_.size() && end > 0 && text_[end - 1] >= '0' && text_[end - 1] <= '9')) --end;
+    std::size_t start = end;
+    while (start > 0 && number_char(text_[start - 1])) --start;
+    return {start, end};
   }
 
-  void expect(char c) {
-    if (at_end()) fail(std::string("expected '") + c + "', found the end of the text");
-    if (peek() != c) fail(std::string("expected '") + c + "', found '" + show(peek()) + "'");
-    ++pos_;
-  }
-
-  value parse_value(int depth) {
-    if (at_end()) fail("expected a value, found the end of the text");
-    char c = peek();
-    switch (c) {
-      case '{': return parse_object(depth + 1);
-      case '[': return parse_array(depth + 1);
-      case '"': return value(parse_string());
-      case 't': literal("true"); return value(true);
-      case 'f': literal("false"); return value(false);
-      case 'n': literal("null"); return value();
-      default:
-        if (c == '-' || (c >= '0' && c <= '9')) return parse_number();
-        fail("expected a value, found '" + show(c) + "'");
-    }
-  }
-
-  void literal(const char* word) {
-    std::size_t n = std::strlen(word);
-    if (text_.substr(pos_, n) != word) fail(std::string("invalid literal (expected '") + word + "')");
-    pos_ += n;
-  }
-
-  value parse_object(int depth) {
-    if (depth > max_depth) fail("nesting deeper than 512 levels");
-    ++pos_;  // '{'
-    value obj = value::object();
-    auto& members = obj.as_object();
-    std::unordered_set<std::string> seen;
-    skip_ws();
-    if (!at_end() && peek() == '}') {
-      ++pos_;
-      return obj;
-    }
-    for (;;) {
-      skip_ws();
-      if (at_end() || peek() != '"') fail(at_end() ? "expected a member name, found the end of the text"
-                                                   : "expected a member name in double quotes, found '" + show(peek()) + "'");
-      std::size_t key_pos = pos_;
-      std::string key = parse_string();
-      if (!seen.insert(key).second) fail_at(key_pos, "duplicate member '" + key + "'");
-      skip_ws();
-      expect(':');
-      skip_ws();
-      value v = parse_value(depth);
-      members.emplace_back(std::move(key), std::move(v));
-      skip_ws();
-      if (at_end()) fail("expected ',' or '}', found the end of the text");
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == '}') {
-        ++pos_;
-        return obj;
-      }
-      fail("expected ',' or '}', found '" + show(peek()) + "'");
-    }
-  }
-
-  value parse_array(int depth) {
-    if (depth > max_depth) fail("nesting deeper than 512 levels");
-    ++pos_;  // '['
-    value arr = value::array();
-    auto& elems = arr.as_array();
-    skip_ws();
-    if (!at_end() && peek() == ']') {
-      ++pos_;
-      return arr;
-    }
-    for (;;) {
-      skip_ws();
-      elems.push_back(parse_value(depth));
-      skip_ws();
-      if (at_end()) fail("expected ',' or ']', found the end of the text");
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == ']') {
-        ++pos_;
-        return arr;
-      }
-      fail("expected ',' or ']', found '" + show(peek()) + "'");
-    }
-  }
-
-  unsigned hex4() {
-    if (pos_ + 4 > text_.size()) fail("truncated \\u escape");
-    unsigned u = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = text_[pos_ + k];
-      u <<= 4;
-      if (c >= '0' && c <= '9') u |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') u |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') u |= static_cast<unsigned>(c - 'A' + 10);
-      else fail_at(pos_ + k, "invalid hexadecimal digit '" + show(c) + "' in \\u escape");
-    }
-    pos_ += 4;
-    return u;
-  }
-
-  static void append_utf8(std::string& s, unsigned cp) {
-    if (cp < 0x80) {
-      s += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      s += static_cast<char>(0xC0 | (cp >> 6));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      s += static_cast<char>(0xE0 | (cp >> 12));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      s += static_cast<char>(0xF0 | (cp >> 18));
-      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  std::string parse_string() {
-    std::size_t start = pos_;
-    ++pos_;  // opening quote
-    std::string s;
-    for (;;) {
-      if (at_end()) fail_at(start, "unterminated string");
-      char c = text_[pos_];
-      if (c == '"') {
-        ++pos_;
-        return s;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) fail("raw control character " + show(c) + " in a string (must be escaped)");
-      if (c != '\\') {
-        s += c;
-        ++pos_;
-        continue;
-      }
-      std::size_t esc = pos_;
-      ++pos_;
-      if (at_end()) fail_at(start, "unterminated string");
-      char e = text_[pos_++];
-      switch (e) {
-        case '"': s += '"'; break;
-        case '\\': s += '\\'; break;
-        case '/': s += '/'; break;
-        case 'b': s += '\b'; break;
-        case 'f': s += '\f'; break;
-        case 'n': s += '\n'; break;
-        case 'r': s += '\r'; break;
-        case 't': s += '\t'; break;
-        case 'u': {
-          unsigned cp = hex4();
-          if (cp >= 0xDC00 && cp <= 0xDFFF) fail_at(esc, "lone low surrogate in \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (text_.substr(pos_, 2) != "\\u") fail_at(esc, "high surrogate not followed by a low surrogate");
-            pos_ += 2;
-            unsigned lo = hex4();
-            if (lo < 0xDC00 || lo > 0xDFFF) fail_at(esc, "high surrogate not followed by a low surrogate");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          append_utf8(s, cp);
-          break;
-        }
-        default: fail_at(esc, "invalid escape '\\" + show(e) + "'");
-      }
-    }
-  }
-
-  value parse_number() {
-    std::size_t start = pos_;
-    auto digit = [&] { return !at_end() && peek() >= '0' && peek() <= '9'; };
-    if (peek() == '-') ++pos_;
-    if (!digit()) fail("expected a digit");
-    if (peek() == '0') {
-      ++pos_;
-      if (digit()) fail_at(start, "leading zero in a number");
-    } else {
-      while (digit()) ++pos_;
-    }
-    if (!at_end() && peek() == '.') {
-      ++pos_;
-      if (!digit()) fail("expected a digit after the decimal point");
-      while (digit()) ++pos_;
-    }
-    if (!at_end() && (peek() == 'e' || peek() == 'E')) {
-      ++pos_;
-      if (!at_end() && (peek() == '+' || peek() == '-')) ++pos_;
-      if (!digit()) fail("expected a digit in the exponent");
-      while (digit()) ++pos_;
-    }
-    // from_chars is locale-independent and correctly rounded; it does not accept a leading '+',
-    // which the grammar above excludes anyway.
-    double x = 0.0;
+  bool number() {
+    auto [start, end] = number_token();
     const char* b = text_.data() + start;
-    const char* e = text_.data() + pos_;
+    const char* e = text_.data() + end;
+    double x = 0.0;
     auto r = std::from_chars(b, e, x);
     if (r.ec == std::errc::result_out_of_range)
-      fail_at(start, "number " + std::string(b, e) + " is out of the range of a double");
-    if (r.ec != std::errc() || r.ptr != e) fail_at(start, "malformed number");
-    return value(x);
+      return fail(start, "number " + std::string(b, e) + " is out of the range of a double");
+    if (r.ec != std::errc() || r.ptr != e) return fail(start, "malformed number " + std::string(b, e));
+    return add(value(x));
+  }
+
+  value* slot() {
+    if (frames_.empty()) return &root;
+    value& c = *frames_.back().container;
+    if (c.is_array()) {
+      c.push_back(value());
+      return &c.as_array().back();
+    }
+    c.as_object().emplace_back(std::move(key_), value());
+    return &c.as_object().back().second;
+  }
+
+  bool add(value v) {
+    *slot() = std::move(v);
+    return true;
+  }
+
+  bool open(value container) {
+    if (frames_.size() >= max_depth) return fail(read() - 1, "nesting deeper than 512 levels");
+    value* s = slot();
+    *s = std::move(container);
+    frames_.push_back({s, {}});
+    return true;
+  }
+
+  bool close() {
+    frames_.pop_back();
+    return true;
   }
 };
 
 }  // namespace
 
-value parse(std::string_view text) { return parser(text).run(); }
+value parse(std::string_view text) {
+  const char* read_to = text.data();
+  builder b(text, &read_to);
+  tracking_iterator first{text.data(), &read_to}, last{text.data() + text.size(), &read_to};
+  if (nlohmann::ordered_json::sax_parse(first, last, &b)) return std::move(b.root);
+  std::size_t at = std::min(b.offset, text.size()), line = 1, col = 1;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  throw parse_error(b.message, line, col);
+}
 
 }  // namespace ntk::json

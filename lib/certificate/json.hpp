@@ -1,9 +1,15 @@
-// A small JSON value type for certificates and machine-readable output (RFC 8259).
+// The JSON value type of certificates and machine-readable output (RFC 8259).
 //
-// Numbers are IEEE doubles. dump() prints every finite number so that parse() gives back the same
-// double bit for bit; integral values with |x| < 2^53 are printed without a decimal point.
-// Objects keep their members in insertion order. parse() rejects duplicate keys (a certificate with
-// two "lower" members would be ambiguous), so dump(parse(s)) never silently drops data.
+// The text is read and its strings are written by nlohmann-json (Debian nlohmann-json3-dev): parse()
+// runs nlohmann's parser with a SAX handler that builds this value type, and dump() escapes strings
+// with nlohmann's serializer. What nlohmann would accept silently is refused: duplicate keys
+// (nlohmann keeps the last; a certificate with two "lower" members would be ambiguous) and numbers
+// out of the range of a double. Numbers are IEEE doubles: dump() prints every finite number so that
+// parse() gives back the same double bit for bit (std::to_chars / std::from_chars, not nlohmann's
+// Grisu2 printer, which is not always shortest); integral values with |x| < 2^53 are printed
+// without a decimal point. NaN and infinities are written as null (JSON has no such numbers;
+// certificate writers refuse them before, see docs/certificates.md). Objects keep their members in
+// insertion order, so dump(parse(s)) never silently drops or reorders data.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +32,9 @@ struct type_error : error {
   using error::error;
 };
 
-// Malformed JSON text. The message reads "line L, column C: what" (1-based, columns in bytes).
+// Malformed JSON text. The message reads "line L, column C: what" (1-based, columns in bytes; the
+// byte where reading stopped, or the opening quote of a duplicate key); `what` is nlohmann-json's
+// description, e.g. "syntax error while parsing value - invalid literal; last read: 'tru'".
 struct parse_error : error {
   parse_error(const std::string& what, std::size_t line, std::size_t column);
   std::size_t line, column;
@@ -120,16 +128,17 @@ class value {
 // many spaces per level, except that arrays holding only scalars go on one line; indent <= 0: one
 // line without spaces. Numbers: integral with |x| < 2^53 -> plain integer ("-0" for negative zero);
 // other finite values -> the shortest decimal that reads back to the same double; NaN, +-inf ->
-// null. Strings: '"', '\\' and control characters escaped (\b \f \n \r \t, else \u00XX); all other
-// bytes, UTF-8 included, are copied unchanged. Ends without a newline.
+// null. Strings (nlohmann's serializer): '"', '\\' and control characters below 0x20 escaped (\b \f \n
+// \r \t, else \u00xx); everything else, UTF-8 included, copied unchanged; a string that is not valid
+// UTF-8 throws error (RFC 8259 §8.1). Ends without a newline.
 std::string dump(const value& v, int indent = 2);
 
-// Parses one JSON text (surrounding whitespace allowed). Throws parse_error on: trailing
-// non-whitespace, bad literals, bad escapes or lone surrogates in \u escapes, raw control characters
-// in strings, leading zeros, numbers whose magnitude overflows a double or underflows to zero,
-// duplicate keys in an object, nesting deeper than 512 levels. \uXXXX escapes (surrogate pairs
-// included) become UTF-8; other bytes are taken as they are (not validated as UTF-8). Numbers are
-// correctly rounded to the nearest double.
+// Parses one JSON text (surrounding whitespace and a leading UTF-8 byte order mark allowed) with
+// nlohmann-json. Throws parse_error on: trailing non-whitespace, bad literals, bad escapes or lone
+// surrogates in \u escapes, raw control characters in strings, bytes that are not UTF-8, leading
+// zeros, numbers whose magnitude overflows a double or underflows to zero, duplicate keys in an
+// object, nesting deeper than 512 levels. \uXXXX escapes (surrogate pairs included) become UTF-8.
+// Numbers are correctly rounded to the nearest double ("-0" gives negative zero).
 value parse(std::string_view text);
 
 }  // namespace ntk::json
