@@ -14,6 +14,7 @@
 #include "interval/rounding.hpp"
 #include "kernel/geometry.hpp"
 #include "kernel/ntk.hpp"
+#include "kernel/ntk_entry.hpp"
 #include "kernel/relu_maps.hpp"
 
 namespace ntk::distributed {
@@ -148,15 +149,7 @@ local_kernel compute_local_kernel(const dataset& x, const preprocessing& prep_in
             k = g.sqnorm[a] * tr::point(static_cast<double>(depth));
           } else {
             // The recursion of kernel/ntk.cpp for one pair (b < a in the block set).
-            correlation<dinterval> c = g.pair(b, a);
-            dinterval khat = c.rho;
-            for (int l = 2; l <= depth; ++l) {
-              const relu_image<dinterval> r = relu_map(c, cst);
-              const double lmax = static_cast<double>(l);
-              khat = intersect(r.kappa1.rho + khat * r.kappa0, -lmax, lmax);
-              c = r.kappa1;
-            }
-            k = pair_scale(g, b, a) * khat;
+            k = pair_scale(g, b, a) * khat_of_pair(g.pair(b, a), depth, cst);
           }
           if (f.divisor != 1 || f.pow2 != 0) k = apply_convention_factor(k, f);
           ++count[t];

@@ -199,7 +199,7 @@ void fill_double(geometry<dinterval>& g, const dataset& ds, const preprocessing&
   g.uniform_norm = rg.uniform_norm;
   const std::size_t n = ds.n;
   std::vector<double> gram(n * n, 0.0);
-  rg.gram_block(0, n, 0, n, gram.data(), n);
+  rg.gram_block(0, n, 0, n, gram.data(), n, true);
   progress.update("gram", 0.7);
   const long nn = static_cast<long>(n);
 #pragma omp parallel for schedule(dynamic, 8)

@@ -167,11 +167,11 @@ row_geometry row_geometry_compute(const dataset& ds, const preprocessing& pre) {
 }
 
 void row_geometry::gram_block(std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1, double* out,
-                              std::size_t ld) const {
+                              std::size_t ld, bool upper_only) const {
   if (i1 <= i0 || j1 <= j0) return;
   const double* z = ex_.ok ? ex_.z.data() : ymid_.data();
   const int D = static_cast<int>(d), LD = static_cast<int>(ld);
-  if (i0 == j0 && i1 == j1)
+  if (upper_only && i0 == j0 && i1 == j1)
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<int>(i1 - i0), D, 1.0, z + i0 * d, D, 0.0,
                 out, LD);
   else

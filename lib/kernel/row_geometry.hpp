@@ -56,9 +56,9 @@ class row_geometry {
 
   // out[(i - i0)·ld + (j - j0)] = the Gram value of rows i in [i0, i1), j in [j0, j1) as
   // pair() expects it (exact route: the exact integer <z_i, z_j>; bounded: fl of the midpoints).
-  // BLAS (dgemm; dsyrk upper when the two ranges coincide, then only j >= i is written).
+  // BLAS dgemm; with upper_only (the two ranges must coincide) dsyrk, writing only j >= i.
   void gram_block(std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1, double* out,
-                  std::size_t ld) const;
+                  std::size_t ld, bool upper_only = false) const;
   // The correlation of rows i != j from g = their gram_block value: contains ρ_ij, 1 - ρ_ij, 1 + ρ_ij
   // of the exactly preprocessed rows. Thread-safe (reads only).
   correlation<dinterval> pair(std::size_t i, std::size_t j, double g) const;

@@ -3,12 +3,14 @@
 #include <lapacke.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "interval/rounding.hpp"
 #include "linalg/lambda_min.hpp"
+#include "linalg/lambda_min_lean.hpp"
 #include "linalg/midrad.hpp"
 #include "linalg/shift_search.hpp"
 #include "linalg/verified_cholesky.hpp"
@@ -130,32 +132,22 @@ void clamp_psd(lambda_min_bounds& out, bool known_psd) {
 
 }  // namespace
 
-template <>
-lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A, bool known_psd,
-                                                const lambda_min_hint* hint,
-                                                progress_sink& progress) {
-  if (A.rows != A.cols) throw std::invalid_argument("lambda_min_enclose: matrix is not square");
-  if (A.rows == 0) throw std::invalid_argument("lambda_min_enclose: empty matrix");
-  const std::size_t n = A.rows;
+lambda_min_bounds lambda_min_enclose_midrad(const symmetric_midrad& S, double r,
+                                            const std::function<double(const std::vector<double>&)>& upper_of,
+                                            bool known_psd, const lambda_min_hint* hint, progress_sink& progress,
+                                            bool dense_fallback) {
+  const std::size_t n = S.n;
   lambda_min_bounds out;
   out.precision_bits = 53;
   out.lower = exact_mreal(-inf);
   out.upper = exact_mreal(inf);
   out.vector_upper = exact_mreal(inf);
   out.shift = exact_mreal(-inf);
-
-  progress.update("lambda_min: midpoint-radius form", 0.0);
-  const symmetric_midrad S = to_midrad(A);
-  if (!S.consistent) append_note(out.note, "some A(i,j), A(j,i) were disjoint; their hull was used");
-  if (!S.finite) {
+  if (!S.finite || n == 0) {
     append_note(out.note, "matrix has non-finite entries");
     clamp_psd(out, known_psd);
     return out;
   }
-  // One Collatz step (the max row sum) when that is already negligible next to the Cholesky
-  // constant, eight otherwise: each step reads the whole radius matrix.
-  double r = offdiag_radius_bound(S, 1);
-  if (!(r <= rump_constant_estimate(S, 0.0) / 16)) r = std::min(r, offdiag_radius_bound(S));
 
   progress.update("lambda_min: eigen-estimate", 0.1);
   const bool use_hint = lambda_min_hint_usable(hint, n);
@@ -168,10 +160,8 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
     // eigensolver only when that search cannot start or does not converge.
     progress.update("lambda_min: shift search 53 bits", 0.2);
     shift_search_result sr = lambda_min_shift_search(S, r);
-    if (sr.best.success) {
-      best = sr.best;
-      factor.swap(sr.factor);
-    }
+    if (sr.best.success) best = sr.best;
+    factor.swap(sr.factor);
     if (std::isfinite(sr.estimate)) {
       est.value = sr.estimate;
       est.error = sr.error;
@@ -179,8 +169,9 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
     }
     searched = sr.converged && best.success && std::isfinite(est.value);
     if (!searched && !sr.note.empty()) append_note(out.note, "shift search: " + sr.note);
+    if (!searched && !dense_fallback) append_note(out.note, "no dense eigensolver fallback at this size");
   }
-  if (!use_hint && !searched) {
+  if (!use_hint && !searched && dense_fallback) {
     shifted_cholesky_result kept = best;
     std::vector<double> kept_factor;
     kept_factor.swap(factor);
@@ -196,7 +187,7 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
     factor.assign(n * n, 0.0);
     est = estimate_from_hint(S, *hint);
     lapack_final_tests(S, r, est, best, factor, progress);
-    if (!best.success) {
+    if (!best.success && dense_fallback) {
       est = estimate_from_lapack(S, factor);  // the hint led to no proof: start again from LAPACK
       lapack_final_tests(S, r, est, best, factor, progress);
     }
@@ -213,12 +204,12 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
   // Upper bound: Rayleigh quotient of the estimate's vector, and of one inverse-iteration step on it
   // when a factor is at hand; the smaller bound wins (both are valid).
   progress.update("lambda_min: rayleigh quotient", 0.8);
-  double up = rayleigh_upper(S, est.vector);
+  double up = est.vector.size() == n ? upper_of(est.vector) : inf;
   out.vector = est.vector;
-  if (best.success) {
+  if (best.success && factor.size() == n * n && est.vector.size() == n) {
     std::vector<double> x = inverse_iteration_step(factor, n, est.vector);
     if (!x.empty()) {
-      const double up2 = rayleigh_upper(S, x);
+      const double up2 = upper_of(x);
       if (up2 < up) {
         up = up2;
         out.vector = std::move(x);
@@ -234,6 +225,31 @@ lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A
   }
   clamp_psd(out, known_psd);
   progress.update("lambda_min: done", 1.0);
+  return out;
+}
+
+template <>
+lambda_min_bounds lambda_min_enclose<dinterval>(const dense_matrix<dinterval>& A, bool known_psd,
+                                                const lambda_min_hint* hint,
+                                                progress_sink& progress) {
+  if (A.rows != A.cols) throw std::invalid_argument("lambda_min_enclose: matrix is not square");
+  if (A.rows == 0) throw std::invalid_argument("lambda_min_enclose: empty matrix");
+  progress.update("lambda_min: midpoint-radius form", 0.0);
+  const symmetric_midrad S = to_midrad(A);
+  double r = inf;
+  if (S.finite) {
+    // One Collatz step (the max row sum) when that is already negligible next to the Cholesky
+    // constant, eight otherwise: each step reads the whole radius matrix.
+    r = offdiag_radius_bound(S, 1);
+    if (!(r <= rump_constant_estimate(S, 0.0) / 16)) r = std::min(r, offdiag_radius_bound(S));
+  }
+  lambda_min_bounds out = lambda_min_enclose_midrad(
+      S, r, [&S](const std::vector<double>& v) { return rayleigh_upper(S, v); }, known_psd, hint, progress, true);
+  if (!S.consistent) {
+    const std::string was = out.note;
+    out.note = "some A(i,j), A(j,i) were disjoint; their hull was used";
+    append_note(out.note, was);
+  }
   return out;
 }
 

@@ -37,6 +37,19 @@ inline sums3 row_sums(const double* m, const double* r, const double* v, const d
                       std::size_t n) {
   double w0 = 0, w1 = 0, a0 = 0, a1 = 0, b0 = 0, b1 = 0;
   std::size_t j = 0;
+  if (!r) {  // no radius stored: the midpoint alone
+    for (; j + 2 <= n; j += 2) {
+      w0 += m[j] * v[j];
+      w1 += m[j + 1] * v[j + 1];
+      a0 += std::fabs(m[j]) * av[j];
+      a1 += std::fabs(m[j + 1]) * av[j + 1];
+    }
+    for (; j < n; ++j) {
+      w0 += m[j] * v[j];
+      a0 += std::fabs(m[j]) * av[j];
+    }
+    return {w0 + w1, a0 + a1, 0.0};
+  }
   for (; j + 2 <= n; j += 2) {
     w0 += m[j] * v[j];
     w1 += m[j + 1] * v[j + 1];
@@ -159,7 +172,8 @@ double rayleigh_upper(const symmetric_midrad& S, const std::vector<double>& v_in
   // s = fl(v' fl(M v)); S1 = fl(|v|'|w|); S2 = fl(|v|' fl(|M||v|)); SB = fl(|v|' fl(rad |v|)).
   double s = 0, S1 = 0, S2 = 0, SB = 0, vv = 0, v1 = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const sums3 r = row_sums(S.mid.data() + i * n, S.rad.data() + i * n, v.data(), av.data(), n);
+    const double* rad_row = S.rad.empty() ? nullptr : S.rad.data() + i * n;
+    const sums3 r = row_sums(S.mid.data() + i * n, rad_row, v.data(), av.data(), n);
     s += v[i] * r.a;
     S1 += av[i] * std::fabs(r.a);
     S2 += av[i] * r.b;

@@ -42,7 +42,9 @@ double offdiag_radius_bound(const symmetric_midrad& S, int steps = 8);
 
 // For every X in X(S):  v'Xv / v'v <= result  (rounded up). Computed from mid and rad with the
 // gamma_n bounds of float_error.hpp (v'Xv <= v'mid v + |v|'rad|v|). Returns +inf if v is zero, has
-// the wrong size, or a non-finite entry, or if S is not finite.
+// the wrong size, or a non-finite entry, or if S is not finite. An empty S.rad counts as zero: the
+// result then bounds the Rayleigh quotient of mid itself (the lean store adds its radius on top,
+// lambda_min_lean.hpp).
 double rayleigh_upper(const symmetric_midrad& S, const std::vector<double>& v);
 
 // Plain floating-point Rayleigh quotient v'Mv / v'v and residual norm ||Mv - rho v|| / ||v|| of the

@@ -111,26 +111,29 @@ shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r,
   double maxdiag = 0;
   for (std::size_t i = 0; i < n; ++i) maxdiag = std::max(maxdiag, std::fabs(S.mid[i * n + i]));
 
-  auto keep = [&](shifted_cholesky_result& res, std::vector<double>& f) {
-    if (!out.best.success || res.t > out.best.t) {
-      out.best = res;
-      out.factor.swap(f);
-      return true;
+  // One n x n buffer (out.factor) for every test: after a successful test it holds that test's
+  // factor, which steers the iteration; a failed test leaves it partial (valid = false), and the
+  // last good shift is refactored when the iteration still needs it.
+  std::vector<double>& F = out.factor;
+  bool valid = false;
+  auto test = [&](double sigma) {
+    shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma, &F);
+    ++out.choleskys;
+    valid = res.success;
+    if (res.success) {
+      out.factor_shift = sigma;
+      if (!out.best.success || res.t > out.best.t) out.best = res;
     }
-    return false;
+    return res;
   };
 
   // 1. A factor of the (slightly raised) midpoint.
-  std::vector<double> factor, trial;
-  double factor_shift = -c0;
-  shifted_cholesky_result first = shifted_cholesky_test(S, r, factor_shift, &factor);
-  ++out.choleskys;
+  const shifted_cholesky_result first = test(-c0);
   if (!first.success) {
     out.note = "the midpoint is not numerically positive definite (" + first.note + ")";
+    out.factor.clear();
     return out;
   }
-  out.best = first;
-  out.factor = factor;  // copy: `factor` stays the iteration's operator
 
   std::vector<double> X = start_block(n, b), W;
   ritz rz;
@@ -138,7 +141,7 @@ shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r,
   int refactors = 0;
   double prev_error = inf;
   for (int step = 0; step < 60; ++step) {
-    apply_inverse(factor, n, X, b);
+    apply_inverse(F, n, X, b);
     ++out.iterations;
     if (!all_finite(X) || !rayleigh_ritz(S, X, b, W, rz)) {
       out.note = "block inverse iteration broke down";
@@ -156,20 +159,20 @@ shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r,
     const double budget = static_cast<double>(n) / (18.0 * static_cast<double>(b));
     const double close = std::max(4 * rz.error, 8 * c0);
     if (refactors < 2 && step >= 1 && needed > budget && rz.error <= 1e-2 * std::fabs(rz.value) &&
-        rz.value - close > factor_shift) {
-      const double s = rz.value - close;
-      shifted_cholesky_result res = shifted_cholesky_test(S, r, s, &trial);
-      ++out.choleskys;
+        rz.value - close > out.factor_shift) {
+      const double previous = out.factor_shift;
       ++refactors;
-      if (res.success) {
-        factor = trial;
-        factor_shift = s;
-        keep(res, trial);
+      if (!test(rz.value - close).success && !test(previous).success) {
+        out.note = "refactoring at a proved shift failed";
+        break;
       }
     }
   }
   out.vector.assign(X.begin(), X.begin() + static_cast<std::ptrdiff_t>(n));
-  if (!std::isfinite(out.estimate)) return out;
+  if (!std::isfinite(out.estimate)) {
+    if (!valid) out.factor.clear();
+    return out;
+  }
   out.converged = out.error <= final_err;
 
   // 4. The final test just below the estimate.
@@ -178,21 +181,21 @@ shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r,
   for (int attempt = 0; attempt < 5; ++attempt) {
     const double sigma = out.estimate - margin;
     if (out.best.success && sigma - c0 <= out.best.t) break;  // cannot beat what is proved
-    shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma, &trial);
-    ++out.choleskys;
-    if (res.success) {
-      keep(res, trial);
-      break;
-    }
+    if (test(sigma).success) break;
     margin = margin * 8 + (attempt >= 2 ? std::fabs(out.estimate) * 0x1p-20 : 0.0);
   }
-  // Polish the vector with the best factor (shifted just below lambda_1, so each solve shrinks the
+  // Every final attempt failed: restore the factor of the best test (the same factorisation again).
+  if (!valid && !test(out.best.sigma).success) {
+    out.factor.clear();
+    return out;
+  }
+  // Polish the vector with the factor (shifted just below lambda_1, so each solve shrinks the
   // other components by (lambda_1 - s)/(lambda_k - s)): its residual, which a later consumer of the
   // vector as a hint takes as the error, drops from ~sqrt(err * gap) to rounding level.
-  if (out.best.success && out.vector.size() == n) {
+  if (out.vector.size() == n) {
     std::vector<double> x = out.vector;
     for (int k = 0; k < 2; ++k) {
-      apply_inverse(out.factor, n, x, 1);
+      apply_inverse(F, n, x, 1);
       double nrm = 0;
       for (double t : x) nrm += t * t;
       nrm = std::sqrt(nrm);

@@ -13,7 +13,7 @@
 //      eightfold on failure (a failed test is cheap information: the shift was above lambda_min).
 // Every successful test is a valid bound; the best (largest t) is returned.
 // Cost: usually three Choleskys (n^3/3 each, BLAS) plus ~10 block solves; memory: the midpoint-radius
-// form, one factor and the n x b blocks.
+// form, one factor and the n x b blocks. Only S.mid (and S.n, S.finite) is read: S.rad may be empty.
 #pragma once
 
 #include <cstddef>
@@ -31,7 +31,11 @@ struct shift_search_result {
   // best.success. best.success == false is an honest failure (no shift was proved), e.g. when mid is
   // not numerically positive definite at the first shift; the caller then needs another estimator.
   shifted_cholesky_result best;
-  std::vector<double> factor;  // the Cholesky factor of best (row-major lower), when best.success
+  // The Cholesky factor (row-major lower) of mid - factor_shift I from a SUCCESSFUL test (usually
+  // best's; any successful one steers inverse iteration equally well); empty when none is kept.
+  // It is the search's only n x n buffer besides S: memory is S plus one factor.
+  std::vector<double> factor;
+  double factor_shift = -std::numeric_limits<double>::infinity();
   // The floating-point estimate (no guarantee): Ritz value, error estimate and unit Ritz vector.
   double estimate = std::numeric_limits<double>::quiet_NaN();
   double error = std::numeric_limits<double>::infinity();

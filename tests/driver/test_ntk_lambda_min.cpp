@@ -20,6 +20,9 @@
 #include "driver/ntk_lambda_min.hpp"
 #include "kernel/geometry.hpp"
 #include "kernel/ntk.hpp"
+#include "kernel/ntk_tiles.hpp"
+#include "linalg/lambda_min.hpp"
+#include "linalg/lambda_min_lean.hpp"
 
 namespace {
 
@@ -295,4 +298,57 @@ BOOST_AUTO_TEST_CASE(fast_and_precise_paths_agree) {
     BOOST_TEST(!(fast.lower > ref.upper));
     BOOST_TEST(!(fast.upper < ref.lower));
   }
+}
+
+// The memory-lean double tier (kernel/ntk_tiles.hpp + linalg/lambda_min_lean.hpp, what
+// ntk_lambda_min runs) against the dense one (geometry_compute + ntk_compute +
+// lambda_min_enclose<dinterval>): both enclosures contain the reference λ_min, hence overlap.
+BOOST_AUTO_TEST_CASE(lean_and_dense_double_tiers_agree) {
+  struct job_case {
+    std::string name;
+    ntk::dataset ds;
+    ntk::preprocessing pre;
+    int depth;
+  };
+  std::vector<job_case> cases;
+  for (int depth : {1, 2, 3, 5}) {
+    cases.push_back({"gaussian", gaussian(9 + depth, 6, 300 + depth), {false, ntk::normalization::none}, depth});
+    cases.push_back({"gaussian centred sphere", gaussian(8 + depth, 5, 310 + depth),
+                     {true, ntk::normalization::sphere}, depth});
+  }
+  for (bool centre : {false, true}) {
+    // Pixel rows at scale 1/255 (the exact Gram route), one of them a near-duplicate of another.
+    std::mt19937 rng(centre ? 321 : 322);
+    std::vector<double> px(11 * 16);
+    for (double& v : px) v = static_cast<double>(rng() % 256);
+    for (std::size_t k = 0; k < 16; ++k) px[10 * 16 + k] = px[3 * 16 + k];
+    px[10 * 16 + 5] = px[3 * 16 + 5] < 255 ? px[3 * 16 + 5] + 1 : px[3 * 16 + 5] - 1;
+    cases.push_back({"pixels", make_data(11, 16, px, 255.0), {centre, ntk::normalization::sphere}, 3});
+  }
+  ntk::dataset dup = gaussian(9, 5, 331);
+  near_duplicate(dup, 2, 7, 1e-9);
+  cases.push_back({"near-duplicate", dup, {false, ntk::normalization::none}, 3});
+  ntk::null_progress quiet;
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.name << " (n " << c.ds.n << ", depth " << c.depth << ", centre " << c.pre.center << ")") {
+      const ntk::kernel_midrad km = ntk::ntk_kernel_midrad(c.ds, c.pre, c.depth, ntk::kernel_convention::paper, quiet);
+      const ntk::lambda_min_bounds lean = ntk::lambda_min_enclose_lean(km.store, true, nullptr, quiet, true);
+      const ntk::lambda_min_bounds lean_nofb = ntk::lambda_min_enclose_lean(km.store, true, nullptr, quiet, false);
+      ntk::dense_matrix<ntk::dinterval> k =
+          ntk::ntk_compute<ntk::dinterval>(ntk::geometry_compute<ntk::dinterval>(c.ds, c.pre, quiet), c.depth, quiet);
+      const ntk::lambda_min_bounds dense = ntk::lambda_min_enclose<ntk::dinterval>(k, true, nullptr, quiet);
+      const reference_bounds ref = reference_lambda_min(c.ds, c.pre, c.depth, ntk::kernel_convention::paper);
+      BOOST_TEST(lean.lower_proved);
+      BOOST_TEST(lean.upper_proved);
+      for (const ntk::lambda_min_bounds* b : {&lean, &lean_nofb, &dense}) {
+        if (b->lower_proved) BOOST_TEST(!(b->lower > ref.upper), "lower " << b->lower << " above " << ref.upper);
+        if (b->upper_proved) BOOST_TEST(!(b->upper < ref.lower), "upper " << b->upper << " below " << ref.lower);
+      }
+      BOOST_TEST(!(lean.lower > dense.upper));
+      BOOST_TEST(!(dense.lower > lean.upper));
+    }
+  }
+  // Through the driver: the near-duplicate case misses the default rtol in the double tier and is
+  // certified after escalation (the double tier is the lean one).
+  check_case("near-duplicate escalates", dup, {}, 3, {});
 }
