@@ -145,6 +145,8 @@ int run_ntk(const std::vector<std::string>& argv) {
     j["chain_run"] = chain_run_json(*chain);
   }
 
+  j["peak_rss_bytes"] = ntk::peak_rss_bytes();  // the whole run so far (getrusage)
+
   if (!cert_path.empty()) write_ntk_certificate(cert_path, data, job, out);
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
 
@@ -169,7 +171,8 @@ int run_ntk(const std::vector<std::string>& argv) {
         << ")\n";
     }
     o << "precision   " << out.precision_bits << " bits" << (out.precision_bits <= 53 ? " (double tier)" : " (MPFI)")
-      << ", " << out.attempts.size() << " attempt(s)\ntime        " << fmt_double(out.seconds, 3) << " s\n";
+      << ", " << out.attempts.size() << " attempt(s)\ntime        " << fmt_double(out.seconds, 3) << " s\n"
+      << "memory      peak RSS " << fmt_double(static_cast<double>(ntk::peak_rss_bytes()) / 1e9, 3) << " GB\n";
     if (chain) o << chain_text(*chain);
     std::cout << o.str();
   }
