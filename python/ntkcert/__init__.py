@@ -11,9 +11,12 @@ The functions mirror the ``certify`` commands and run the same library code:
 * :func:`compare` -- plain float64/float32 kernels and LAPACK eigenvalues measured against the
   certified answer (``certify compare``);
 * :func:`empirical` -- a certified enclosure of λ_min of the empirical NTK ``J Jᵀ`` of a concrete
-  network given as numpy weight matrices (``certify empirical --lambda-only``);
-* :func:`lipschitz` -- the certified product bound of a network's l2 Lipschitz constant
-  (``certify lipschitz --methods product``);
+  network given as numpy weight matrices, with the per-layer bounds (Jlb, Jub), the infinite-width
+  prediction and the theorem scales (``certify empirical``);
+* :func:`lipschitz` -- a certified bracket of a network's l2 Lipschitz constant by the product
+  bound, LipSDP and the Jacobian lower bound, optionally local brackets on balls around data rows
+  (``certify lipschitz``); :func:`lipschitz_feature_map` for the infinite-width feature maps
+  (``certify lipschitz --feature-map``);
 * :func:`hermite` -- exact Hermite coefficients of ReLU or the step and their enclosures
   (``certify hermite``);
 * :func:`check` -- independent re-verification of a certificate file (``certify check``).
@@ -21,7 +24,8 @@ The functions mirror the ``certify`` commands and run the same library code:
 ``X`` is a 2-D array of numbers (rows are data points; float64, float32 or integers below 2**53,
 taken exactly) or a ``--data`` SPEC string such as ``"data.csv"`` or
 ``"synthetic:sphere?n=50&d=10&seed=1"``. Bad input raises :class:`ValueError` with the message the
-command line prints. Long computations release the GIL (and run one at a time).
+command line prints. Long computations release the GIL (and run one at a time) and stop within
+about a second on Ctrl-C (SIGINT), raising KeyboardInterrupt and writing nothing.
 
 Every certified number is an :class:`Enclosure`: exact decimal strings ``lower``/``upper`` rounded
 outward, the same as ``fractions.Fraction`` (``lower_fraction``/``upper_fraction``) and as floats
@@ -32,6 +36,7 @@ docs/math.md, the numerical methods in docs/numerics.md.
 from __future__ import annotations
 
 import json as _json
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Optional, Union
@@ -43,7 +48,7 @@ except ImportError:  # build-tree layout: the extension next to the package dire
 
 __version__ = _impl.__version__
 __all__ = ["Enclosure", "LambdaMin", "EmpiricalLambdaMin", "KernelEnclosure", "lambda_min", "kernel",
-           "chain", "compare", "empirical", "lipschitz", "hermite", "check"]
+           "chain", "compare", "empirical", "lipschitz", "lipschitz_feature_map", "hermite", "check"]
 
 
 def _fraction(s: str) -> Optional[Fraction]:
@@ -88,6 +93,24 @@ class Enclosure:
     def _from(cls, d: dict) -> "Enclosure":
         return cls(d["lower"], d["upper"], d["lower_float"], d["upper_float"])
 
+    @classmethod
+    def _from_strings(cls, lower: str, upper: str) -> "Enclosure":
+        """From outward decimal strings (as in the CLI's JSON); the floats rounded outward."""
+        return cls(lower, upper, _float_toward(lower, -1), _float_toward(upper, +1))
+
+
+def _float_toward(s: str, direction: int) -> float:
+    """The double next to the decimal s in the given direction (-1: largest <= s, +1: smallest >= s)."""
+    q = _fraction(s)
+    if q is None:
+        return float(s)
+    f = float(q)  # correctly rounded to nearest
+    if direction < 0 and Fraction(f) > q:
+        f = math.nextafter(f, -math.inf)
+    elif direction > 0 and Fraction(f) < q:
+        f = math.nextafter(f, math.inf)
+    return f
+
 
 @dataclass(frozen=True)
 class LambdaMin(Enclosure):
@@ -117,11 +140,32 @@ class LambdaMin(Enclosure):
 
 @dataclass(frozen=True)
 class EmpiricalLambdaMin(LambdaMin):
-    """λ_min of the empirical NTK ``J Jᵀ`` lies in ``[lower, upper]`` (see :func:`empirical`);
-    ``parameters`` is the network's parameter count, ``network_sha256`` the hash of its doubles."""
+    """λ_min of the empirical NTK ``J Jᵀ`` lies in ``[lower, upper]`` (see :func:`empirical`).
+
+    ``parameters`` is the network's parameter count P, ``network_sha256`` the hash of its doubles.
+    ``layers`` (None with ``lambda_only``): per k = 0..L-1 ``{"k", "gram_lambda_min": Enclosure of
+    λ_min(F_k F_kᵀ), "gram_certified", "gram_note", "backward_min_sq": Enclosure of
+    min_i ‖b_{k+1}(x_i)‖², "schur_term": Enclosure, "theorem_5_1_scale"}``; ``schur_bound`` the
+    Enclosure of Jlb = Σ_k λ_min(F_kF_kᵀ)·min_i‖b_{k+1}(x_i)‖² with ``schur_holds`` (Jlb <= λ_min:
+    True, False or "undecided"); ``diagonal_min`` the Enclosure of Jub = min_i K_ii with
+    ``diagonal_holds`` (Jub >= λ_min); ``infinite_width`` ``{"lambda_min": Enclosure or None,
+    "certified", "relative_frobenius_distance", "note"}``; ``theorem_4_1_scale``; ``activations``
+    ``{"undecided", "exact_zeros", "refined_exactly", "rows_refined"}``; ``exit_status`` what
+    ``certify empirical`` would exit with (0 certified, 1 not); ``certificate`` the path written.
+    """
 
     parameters: int = 0
     network_sha256: str = ""
+    layers: Optional[list] = None
+    schur_bound: Optional[Enclosure] = None
+    schur_holds: Any = None
+    diagonal_min: Optional[Enclosure] = None
+    diagonal_holds: Any = None
+    infinite_width: Optional[dict] = None
+    theorem_4_1_scale: Optional[float] = None
+    activations: Optional[dict] = None
+    exit_status: int = 1
+    certificate: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -232,44 +276,152 @@ def compare(X, depth: int = 3, *, center: bool = False, normalize: str = "none",
     return r
 
 
-def empirical(X, weights, biases=None, *, output: Optional[int] = None, center: bool = False,
+def empirical(X, weights, biases=None, *, output: Optional[int] = None, layout: str = "detect",
+              init: Optional[str] = None, lambda_only: bool = False, center: bool = False,
               normalize: str = "none", rtol: float = 1e-6, precision: Union[str, int] = "auto",
-              max_precision: int = 4096, offset: int = 0, limit: Optional[int] = None) -> LambdaMin:
-    """Certified enclosure of λ_min of the empirical NTK ``K = J Jᵀ`` of a concrete ReLU network.
+              max_precision: int = 4096, offset: int = 0, limit: Optional[int] = None,
+              certificate: Optional[str] = None) -> EmpiricalLambdaMin:
+    """Certified enclosure of λ_min of the empirical NTK ``K = J Jᵀ`` of a concrete ReLU network
+    (``certify empirical``), with the per-layer decomposition, Jlb/Jub verdicts, the infinite-width
+    prediction and the theorem scales (see :class:`EmpiricalLambdaMin`).
 
-    ``weights`` is a list of float arrays W_1..W_L of shape (out, in) as PyTorch stores them;
-    ``biases`` an optional list of b_1..b_L; ``output`` picks one output unit when n_L > 1. The
-    network is exactly these doubles (source "python", sha256 of the concatenated little-endian
-    float64 bytes of W_1..W_L then b_1..b_L, in ``network_sha256``). The result contains λ_min of K
-    for the exactly preprocessed rows of ``X``; ``json`` holds the command, data, lambda_min and
-    attempts blocks of ``certify empirical --lambda-only --json -`` (the per-layer and
-    infinite-width blocks are not computed here).
+    ``weights`` is a list of float arrays W_1..W_L of shape (out, in) as PyTorch stores them, or a
+    ``--network`` SPEC string (``"net.npz"``, ``"random:widths=10,50,1&seed=1"``, read with
+    ``layout``); ``biases`` an optional list of b_1..b_L; ``output`` picks one output unit when
+    n_L > 1. Arrays are exactly these doubles (source "python", ``network_sha256`` = SHA-256 of the
+    concatenated little-endian float64 bytes of W_1..W_L then b_1..b_L). The initialisation scales β
+    (needed for the infinite-width prediction and the theorem scales) are known for a ``random:``
+    SPEC; for arrays, ``init="he"|"lecun"|"normal"`` names the initialisation they were drawn with.
+    ``lambda_only`` skips the per-layer bounds and the prediction (``--lambda-only``). Other
+    options as in :func:`lambda_min`. ``certificate`` writes a certificate that :func:`check`
+    re-verifies (X and weights must then be SPEC strings: the checker re-reads them); it is written
+    only after the computation succeeded (atomically). ``json`` is the document ``certify
+    empirical --json -`` prints for the same network and data.
     """
-    r = _impl.empirical(X, list(weights), None if biases is None else list(biases), output, bool(center),
-                        str(normalize), float(rtol), precision, max_precision, int(offset), limit)
+    if not isinstance(weights, str):
+        weights = list(weights)
+    r = _impl.empirical(X, weights, None if biases is None else list(biases), output, str(layout),
+                        None if init is None else str(init), bool(lambda_only), bool(center),
+                        str(normalize), float(rtol), precision, max_precision, int(offset), limit,
+                        None if certificate is None else str(certificate))
     lam = _lambda_min_from(r)
+    layers = r["layers"]
+    if layers is not None:
+        for e in layers:
+            for key in ("gram_lambda_min", "backward_min_sq", "schur_term"):
+                e[key] = Enclosure._from(e[key])
+    inf = r["infinite_width"]
+    if inf["lambda_min"] is not None:
+        inf["lambda_min"] = Enclosure._from(inf["lambda_min"])
+    schur = r["schur_bound"]
     return EmpiricalLambdaMin(lam.lower, lam.upper, lam.lower_float, lam.upper_float, certified=lam.certified,
                               precision_bits=lam.precision_bits, seconds=lam.seconds, rtol=lam.rtol,
                               relative_width=lam.relative_width, exact_zero=lam.exact_zero,
-                              float64=lam.float64, sha256=lam.sha256, json=lam.json,
-                              parameters=r["parameters"], network_sha256=r["network_sha256"])
+                              float64=lam.float64, attempts=lam.attempts, sha256=lam.sha256, json=lam.json,
+                              parameters=r["parameters"], network_sha256=r["network_sha256"], layers=layers,
+                              schur_bound=None if schur is None else Enclosure._from(schur),
+                              schur_holds=None if schur is None else schur["holds"],
+                              diagonal_min=Enclosure._from(r["diagonal_min"]),
+                              diagonal_holds=r["diagonal_min"]["holds"], infinite_width=inf,
+                              theorem_4_1_scale=r["theorem_4_1_scale"], activations=r["activations"],
+                              exit_status=r["exit_status"], certificate=r["certificate"])
 
 
-def lipschitz(weights, biases=None) -> dict:
-    """Certified upper bound of the l2 Lipschitz constant of the ReLU network ``weights``/``biases``
-    (lists of W_l of shape (out, in) and b_l, as for :func:`empirical`) by the product of the
-    layers' spectral norms (``certify lipschitz --methods product``).
+_ALL_METHODS = "product,lipsdp-layer,lipsdp-neuron,jacobian"
 
-    Returns ``{"lower", "upper", "lower_float", "upper_float", "certified", "method": "product",
-    "layers": [{"layer", "lower", "upper", "lower_float", "upper_float", "power_iteration"}, ...],
-    "float_estimate", "seconds", "network_sha256", "widths"}``: the constant is <= ``upper`` and each
-    ``||W_l||_2`` lies in its layer's [lower, upper] (decimal strings rounded outward);
-    ``bound`` is the :class:`Enclosure` of the constant, ``layers[i]["enclosure"]`` of each norm.
+
+def lipschitz(weights=None, biases=None, *, methods=_ALL_METHODS, map: str = "g",
+              layer: Optional[int] = None, layout: str = "detect", seed: int = 0,
+              time_limit: float = 5.0, random_points: int = 64, data=None, offset: int = 0,
+              limit: Optional[int] = None, divide: float = 1, radius: Optional[float] = None,
+              norm: Optional[str] = None, local_upper: str = "interval",
+              feature_map: Optional[str] = None, **feature_map_options) -> dict:
+    """Certified bracket ``[lower, upper]`` of the l2 Lipschitz constant of a ReLU network
+    ``x -> W_L relu(... relu(W_1 x + b_1) ...) + b_L`` (``certify lipschitz``).
+
+    ``weights``/``biases`` as for :func:`empirical` (lists of arrays W_l of shape (out, in) and
+    b_l, or a ``--network`` SPEC string). Options as in the CLI, with its defaults: ``methods`` (a
+    comma-separated string or a sequence) from "product" (product of certified spectral norms),
+    "lipsdp-layer", "lipsdp-neuron" (LipSDP solved in floating point, re-proven by a verified
+    Cholesky test) and "jacobian" (certified ‖J(x)‖ at points whose activation pattern is proven; a
+    lower bound; ``seed``, ``time_limit`` seconds of climbing search, ``random_points``);
+    ``map="g"|"f"`` and ``layer=k`` bound g_k (layers 1..k) or f_k = relu(g_k); ``data`` (an array
+    or a ``--data`` SPEC, rows ``offset``.., at most ``limit``, divided exactly by ``divide``)
+    supplies candidate points and, with ``radius`` (and ``norm`` "inf" or "2", ``local_upper``
+    "interval", "lipsdp" or "best"), the centres of per-row local brackets.
+
+    Returns ``{"lower", "upper", "lower_float", "upper_float", "bound": Enclosure, "certified",
+    "exit_status", "methods": [...], "local", "map", "layer", "widths", "network_sha256",
+    "seconds", "json"}``: lower <= ‖map‖_Lip <= upper. Each method entry holds the fields of the
+    CLI's JSON entry (e.g. the product's per-layer norms with their ``enclosure``) plus ``kind``
+    ("upper"/"lower"), ``certified`` and ``enclosure`` (its proven one-sided bound); ``local`` the
+    per-row brackets ``{"points": [{"index", "enclosure", "stable", "unstable_neurons",
+    "upper_method", ...}], "all_stable", "seconds"}`` or None. ``json`` is the document ``certify
+    lipschitz --json -`` prints.
+
+    With ``feature_map="nngp"|"ntk"`` the call is :func:`lipschitz_feature_map` on ``data``
+    (no network; ``depth`` and its other options as keywords).
     """
-    r = _impl.lipschitz(list(weights), None if biases is None else list(biases))
+    if feature_map is not None:
+        if weights is not None:
+            raise ValueError("feature_map bounds the infinite-width feature maps: give data, not weights")
+        if data is None:
+            raise ValueError("feature_map needs data (the rows)")
+        return lipschitz_feature_map(data, feature_map, offset=offset, limit=limit, **feature_map_options)
+    if feature_map_options:
+        raise TypeError("unexpected keyword arguments: " + ", ".join(sorted(feature_map_options)))
+    if weights is None:
+        raise ValueError("--network SPEC is required (weights: a list of arrays or a SPEC string)")
+    if not isinstance(weights, str):
+        weights = list(weights)
+    m = methods if isinstance(methods, str) else ",".join(str(x) for x in methods)
+    r = _impl.lipschitz(weights, None if biases is None else list(biases), m, str(map), layer, str(layout),
+                        int(seed), float(time_limit), int(random_points), data, int(offset), limit,
+                        float(divide), radius, norm, str(local_upper))
     r["bound"] = Enclosure._from(r)
-    for e in r["layers"]:
+    doc = _json.loads(r["json"])
+    for e, j in zip(r["methods"], doc["methods"]):
         e["enclosure"] = Enclosure._from(e)
+        for key, value in j.items():
+            if key not in e:
+                e[key] = value
+        for lay in e.get("layers", []):
+            lay["enclosure"] = Enclosure._from_strings(lay["lower"], lay["upper"])
+    if r["local"] is not None:
+        for p in r["local"]["points"]:
+            p["enclosure"] = Enclosure._from(p)
+    return r
+
+
+def lipschitz_feature_map(X, kind: str = "nngp", depth: int = 3, *, precision: Union[str, int] = "auto",
+                          max_precision: int = 1024, center: bool = False, normalize: str = "none",
+                          offset: int = 0, limit: Optional[int] = None) -> dict:
+    """Lipschitz ratios of the infinite-width feature maps on the rows of ``X``
+    (``certify lipschitz --feature-map nngp|ntk``; docs/math.md §6).
+
+    For every layer l = 1..depth: ``max_ratio`` encloses max over pairs of distinct rows of
+    (G_ii + G_jj − 2G_ij)/‖x_i − x_j‖² with G = G^(l) ("nngp"; the NNGP feature map is 1-Lipschitz,
+    ``holds`` is True when the enclosure lies below 1) or the same for K = K^(l) ("ntk", with
+    ``holder_half`` the ratio over ‖x_i − x_j‖). Returns ``{"kind", "layers": [{"l", "max_ratio":
+    Enclosure (``witness`` pair in the dict), "holds", "holder_half"}], "ntk_holder_half",
+    "ntk_lipschitz_ratio", "pairs", "identical_pairs", "unresolved_pairs", "certified",
+    "exit_status", "precision_bits", "seconds", "sha256", "json"}``. ``precision`` "auto"
+    escalates from double through 128, 256, ... bits up to ``max_precision`` while a claim is
+    undecided.
+    """
+    r = _impl.lipschitz_feature_map(X, str(kind), int(depth), precision, max_precision, bool(center),
+                                    str(normalize), int(offset), limit)
+
+    def ratio(d):
+        d["enclosure"] = Enclosure._from(d)
+        return d
+
+    for e in r["layers"]:
+        ratio(e["max_ratio"])
+        if e["holder_half"] is not None:
+            ratio(e["holder_half"])
+    ratio(r["ntk_holder_half"])
+    ratio(r["ntk_lipschitz_ratio"])
     return r
 
 
@@ -294,8 +446,9 @@ def hermite(order: int = 10, activation: str = "relu", precision: int = 64) -> d
 def check(certificate_path: str, *, precision: int = 128, method: str = "auto") -> dict:
     """Re-verifies a certificate written by ``certify ntk --certificate`` (docs/certificates.md).
 
+    Also re-verifies empirical-NTK certificates (``certify empirical --certificate``).
     Returns ``{"valid", "reason", "lower_proof", "upper_proof", "data_spec", "precision_bits",
-    "seconds"}``; ``valid`` is False with the reason for an invalid claim. A malformed certificate or
-    unreadable data raises ValueError.
+    "seconds", "kind": "ntk"|"empirical"}``; ``valid`` is False with the reason for an invalid
+    claim. A malformed certificate or unreadable data raises ValueError.
     """
     return _impl.check(str(certificate_path), int(precision), str(method))

@@ -1,0 +1,360 @@
+// ntkcert's infinite-width functions: lambda_min (certify ntk), chain (certify ntk --chain),
+// compare (certify compare), kernel (certify kernel) and hermite (certify hermite). Each validates
+// its options with the CLI's parsing code, runs the same library calls with the GIL released and
+// interruptible (common.hpp, run), and returns the bounds with the JSON the CLI prints.
+#include <algorithm>
+#include <cmath>
+
+#include "common.hpp"
+#include "data/checks.hpp"
+#include "driver/chain.hpp"
+#include "driver/compare.hpp"
+#include "driver/ntk_lambda_min.hpp"
+#include "hermite/coefficients.hpp"
+#include "interval/decimal.hpp"
+#include "interval/interval.hpp"
+#include "kernel/convention.hpp"
+#include "kernel/geometry.hpp"
+#include "kernel/ntk.hpp"
+#include "ntk_options.hpp"
+#include "output.hpp"
+
+namespace pyntk {
+namespace {
+
+// ------------------------------------------------------------------ lambda_min
+
+// The parsed options of certify ntk (and compare, chain) for a lambda_min-like call.
+struct ntk_call {
+  ntk::ntk_job job;
+  ntk::dataset data;
+};
+
+void setup_ntk_call(ntk_call& c, const py::object& X, long depth, bool center, const std::string& normalize,
+                    const std::string& convention, double rtol, const py::object& precision,
+                    const py::object& max_precision, std::size_t offset, const py::object& limit,
+                    std::vector<std::string> extra_argv = {}, std::vector<unsigned>* chain_orders = nullptr) {
+  std::vector<std::string> argv = {"--depth", std::to_string(depth), "--convention", convention,
+                                   "--rtol", number_text(rtol), "--precision", option_text(precision),
+                                   "--max-precision", option_text(max_precision)};
+  for (auto& a : extra_argv) argv.push_back(a);
+  std::vector<certify::option_spec> options = certify::model_options();
+  for (auto& o : certify::precision_options()) options.push_back(o);
+  for (auto& o : certify::chain_options()) options.push_back(o);
+  const certify::parsed_args args = parse(options, argv);
+  read_model_options(args, c.job.depth, c.job.convention);
+  read_precision_options(args, c.job.precision, c.job.rtol);
+  if (chain_orders) {
+    bool enabled = false;
+    certify::read_chain_options(args, enabled, *chain_orders);
+  }
+  c.job.prep.center = center;
+  c.job.prep.normalize = parse_normalize(normalize);
+  c.data = to_dataset(X, offset, opt_size(limit, "limit"));
+  c.job.data = &c.data;
+}
+
+// The lambda_min result dict and the JSON of `certify ntk --json -` (without the chain).
+py::dict lambda_min_result(const ntk_call& c, const ntk::ntk_outcome& out, ntk::json::value& j) {
+  const ntk::ntk_job& job = c.job;
+  const ntk::dataset& data = c.data;
+  j = ntk::json::value::object();
+  j["command"] = "ntk";
+  j["data"] = certify::data_json(data, job.prep);
+  j["model"] = certify::model_json(job.depth, job.convention);
+  j["lambda_min"] = certify::lambda_min_json(out, job.rtol);
+  if (out.float64_done) {
+    ntk::json::value f = ntk::json::value::object();
+    f["lambda_min"] = out.float64_lambda_min;
+    f["seconds"] = out.float64_seconds;
+    j["float64"] = f;
+  }
+  j["attempts"] = certify::attempts_json(out.attempts);
+  py::dict r = lambda_min_dict(out, job.rtol);
+  r["sha256"] = data.sha256;
+  r["n"] = data.n;
+  r["d"] = data.d;
+  return r;
+}
+
+py::dict lambda_min(const py::object& X, long depth, bool center, const std::string& normalize,
+                    const std::string& convention, double rtol, const py::object& precision,
+                    const py::object& max_precision, std::size_t offset, const py::object& limit) {
+  ntk_call c;
+  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit);
+  const ntk::ntk_outcome out = run([&](ntk::progress_sink& progress) { return ntk::ntk_lambda_min(c.job, progress); });
+  ntk::json::value j;
+  py::dict r = lambda_min_result(c, out, j);
+  r["json"] = ntk::json::dump(j);
+  return r;
+}
+
+// ------------------------------------------------------------------ chain
+
+py::object verdict_py(ntk::chain_verdict v) {
+  switch (v) {
+    case ntk::chain_verdict::holds: return py::bool_(true);
+    case ntk::chain_verdict::fails: return py::bool_(false);
+    case ntk::chain_verdict::undecided: return py::str("undecided");
+    default: return py::none();
+  }
+}
+
+// `certify ntk --chain`: the lambda_min result plus the certified lower-bound chain (driver/chain.hpp).
+py::dict chain(const py::object& X, long depth, const std::string& orders, bool center, const std::string& normalize,
+               const std::string& convention, double rtol, const py::object& precision,
+               const py::object& max_precision, std::size_t offset, const py::object& limit) {
+  ntk_call c;
+  std::vector<unsigned> order_list;
+  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit,
+                 {"--chain", "--orders", orders}, &order_list);
+  ntk::ntk_outcome out;
+  const ntk::chain_outcome ch = run([&](ntk::progress_sink& progress) {
+    out = ntk::ntk_lambda_min(c.job, progress);
+    return ntk::ntk_chain(c.job, order_list, &out, progress);
+  });
+  ntk::json::value j;
+  py::dict r = lambda_min_result(c, out, j);
+  py::list links;
+  for (const auto& l : ch.links) {
+    py::dict pl;
+    pl["link"] = l.name;
+    pl["value"] = bound_dict(l.lower, l.upper);
+    pl["holds"] = verdict_py(l.holds);
+    pl["claim"] = l.claim.empty() ? py::object(py::none()) : py::object(py::str(l.claim));
+    pl["precondition"] = l.precondition ? verdict_py(*l.precondition) : py::object(py::none());
+    pl["ratio"] = l.has_ratio ? py::object(bound_dict(l.ratio_lower, l.ratio_upper)) : py::object(py::none());
+    pl["note"] = l.note.empty() ? py::object(py::none()) : py::object(py::str(l.note));
+    links.append(pl);
+  }
+  // The "chain" and "chain_run" blocks of certify ntk --chain --json -, built by the CLI's code.
+  j["chain"] = certify::chain_json(ch);
+  j["chain_run"] = certify::chain_run_json(ch);
+  py::list py_orders, py_und;
+  for (unsigned o : ch.orders) py_orders.append(o);
+  for (const auto& u : ch.undecided) py_und.append(u);
+  py::dict res;
+  res["lambda_min"] = r;
+  res["links"] = links;
+  res["orders"] = py_orders;
+  res["precision_bits"] = ch.precision_bits;
+  res["seconds"] = ch.seconds;
+  res["undecided"] = py_und;
+  res["json"] = ntk::json::dump(j);
+  r["json"] = res["json"];
+  return res;
+}
+
+// ------------------------------------------------------------------ compare
+
+py::dict float_report_py(const ntk::float_report& f) {
+  py::dict d;
+  d["lambda_min"] = f.eigenvalues_done ? py::object(py::float_(f.lambda_min)) : py::object(py::none());
+  d["lambda_min_inside"] = f.lambda.inside;
+  d["lambda_min_abs_error"] = f.lambda.abs_error;
+  d["lambda_min_rel_error"] = f.lambda.rel_error;
+  d["negative_eigenvalues"] = f.negative_eigenvalues;
+  d["eigenvalues_computed"] = f.eigenvalues_done;
+  d["nan_count"] = f.entries.nan_count;
+  d["entries_outside"] = f.entries.entries_outside;
+  d["entries"] = f.entries.entries;
+  d["max_abs_excess"] = f.entries.max_abs_excess;
+  d["max_rel_excess"] = f.entries.max_rel_excess;
+  d["seconds"] = f.seconds;
+  return d;
+}
+
+
+// `certify compare`: plain float64/float32 kernels and eigenvalues against the certified answer.
+py::dict compare(const py::object& X, long depth, bool center, const std::string& normalize,
+                 const std::string& convention, double rtol, const py::object& precision,
+                 const py::object& max_precision, std::size_t offset, const py::object& limit) {
+  ntk_call c;
+  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit);
+  ntk::compare_job job;
+  job.data = &c.data;
+  job.prep = c.job.prep;
+  job.depth = c.job.depth;
+  job.convention = c.job.convention;
+  job.precision = c.job.precision;
+  job.rtol = c.job.rtol;
+  const ntk::compare_outcome out = run([&](ntk::progress_sink& progress) { return ntk::compare_float_kernels(job, progress); });
+  const ntk::ntk_outcome& o = out.certified;
+  ntk::json::value j = ntk::json::value::object();
+  j["command"] = "compare";
+  j["data"] = certify::data_json(c.data, job.prep);
+  j["model"] = certify::model_json(job.depth, job.convention);
+  ntk::json::value cert = ntk::json::value::object();
+  cert["lambda_min"] = certify::lambda_min_json(o, job.rtol);
+  ntk::json::value ent = ntk::json::value::object();
+  ent["precision_bits"] = out.entries_precision_bits;
+  ent["max_width"] = out.max_entry_width;
+  cert["entries"] = ent;
+  j["certified"] = cert;
+  for (const char* prec : {"float64", "float32"}) {
+    ntk::json::value block;
+    for (const auto& f : out.floats)
+      if (f.name == prec) block = certify::float_report_json(f);
+    for (const auto& f : out.floats)
+      if (f.name == std::string("atan2-") + prec) block["atan2"] = certify::float_report_json(f);
+    j[prec] = block;
+  }
+  py::dict lam = lambda_min_dict(o, job.rtol);
+  py::dict floats;
+  for (const auto& f : out.floats) floats[py::str(f.name)] = float_report_py(f);
+  py::dict r;
+  r["lambda_min"] = lam;
+  r["entries_precision_bits"] = out.entries_precision_bits;
+  r["max_entry_width"] = out.max_entry_width;
+  r["floats"] = floats;
+  r["sha256"] = c.data.sha256;
+  r["json"] = ntk::json::dump(j);
+  return r;
+}
+
+// ------------------------------------------------------------------ kernel
+
+template <class I>
+ntk::dense_matrix<I> kernel_in_tier(const ntk::dataset& data, const ntk::preprocessing& prep, int depth,
+                                    ntk::kernel_convention conv, ntk::kernel_which which, int layer,
+                                    ntk::progress_sink& progress) {
+  ntk::geometry<I> g = ntk::geometry_compute<I>(data, prep, progress);
+  ntk::dense_matrix<I> m = ntk::kernel_matrix<I>(g, depth, which, layer, progress);
+  ntk::apply_convention(m, which, conv, data.d, depth);
+  return m;
+}
+
+py::dict kernel(const py::object& X, long depth, const std::string& which_s, const py::object& layer_o,
+                const std::string& convention, bool center, const std::string& normalize,
+                const py::object& precision, std::size_t offset, const py::object& limit) {
+  std::vector<std::string> argv = {"--depth", std::to_string(depth), "--convention", convention,
+                                   "--precision", option_text(precision)};
+  if (!layer_o.is_none()) {
+    argv.push_back("--layer");
+    argv.push_back(option_text(layer_o));
+  }
+  std::vector<certify::option_spec> options = certify::model_options();
+  options.push_back({"layer", "l", "", ""});
+  options.push_back({"precision", "BITS", "", ""});
+  const certify::parsed_args args = parse(options, argv);
+  int d_depth = 3;
+  ntk::kernel_convention conv = ntk::kernel_convention::paper;
+  read_model_options(args, d_depth, conv);
+  ntk::kernel_which which;
+  if (which_s == "K") which = ntk::kernel_which::K;
+  else if (which_s == "G") which = ntk::kernel_which::G;
+  else if (which_s == "Gdot") which = ntk::kernel_which::Gdot;
+  else throw certify::usage_error("--which takes K, G or Gdot, not '" + which_s + "'");
+  const int layer = static_cast<int>(args.get_long("layer", d_depth, which == ntk::kernel_which::Gdot ? 2 : 1, d_depth));
+  long bits = 53;
+  if (args.get("precision", "auto") != "auto") bits = args.get_long("precision", 53, 53, 1 << 20);
+  ntk::preprocessing prep;
+  prep.center = center;
+  prep.normalize = parse_normalize(normalize);
+  ntk::dataset data = to_dataset(X, offset, opt_size(limit, "limit"));
+
+  const std::size_t n = data.n;
+  py::array_t<double> lo({n, n}), hi({n, n});
+  double* plo = lo.mutable_data();
+  double* phi = hi.mutable_data();
+  long used_bits = 53;
+  double max_width = 0, max_rel = 0;
+  run([&](ntk::progress_sink& progress) {
+    ntk::dataset_check_rows(data, prep);
+    auto fill = [&](const auto& m) {
+      for (std::size_t k = 0; k < n * n; ++k) {
+        plo[k] = ntk::lower_d(m.data[k]);
+        phi[k] = ntk::upper_d(m.data[k]);
+        const double w = ntk::width_up(m.data[k]);
+        max_width = std::max(max_width, w);
+        const double mag = std::max(std::fabs(plo[k]), std::fabs(phi[k]));
+        if (mag > 0) max_rel = std::max(max_rel, w / mag);
+      }
+    };
+    if (bits <= 53) {
+      fill(kernel_in_tier<ntk::dinterval>(data, prep, d_depth, conv, which, layer, progress));
+    } else {
+      used_bits = ntk::set_working_precision_bits(bits);
+      fill(kernel_in_tier<ntk::minterval>(data, prep, d_depth, conv, which, layer, progress));
+    }
+    return 0;
+  });
+  ntk::json::value j = ntk::json::value::object();
+  j["command"] = "kernel";
+  j["data"] = certify::data_json(data, prep);
+  j["model"] = certify::model_json(d_depth, conv);
+  j["which"] = which_s;
+  j["layer"] = layer;
+  j["precision_bits"] = used_bits;
+  j["max_width"] = max_width;
+  j["max_relative_width"] = max_rel;
+  py::dict r;
+  r["lower"] = lo;
+  r["upper"] = hi;
+  r["layer"] = layer;
+  r["precision_bits"] = used_bits;
+  r["max_width"] = max_width;
+  r["max_relative_width"] = max_rel;
+  r["json"] = ntk::json::dump(j);
+  return r;
+}
+
+// ------------------------------------------------------------------ hermite
+
+py::dict hermite(long order, const std::string& activation, long precision) {
+  namespace hm = ntk::hermite;
+  const auto act = hm::parse_activation(activation);
+  if (!act) throw certify::usage_error("--activation takes relu or step, not '" + activation + "'");
+  if (order < 0 || order > 1000000) throw certify::usage_error("--order takes a whole number from 0 to 1000000");
+  if (precision < 2 || precision > 1000000) throw certify::usage_error("--precision takes a whole number from 2 to 1000000");
+  const unsigned R = static_cast<unsigned>(order);
+  const unsigned exact_through = std::min<unsigned>(R, 1000);
+  const int digits = ntk::decimal_digits_for_bits(precision);
+  py::list coefficients;
+  py::dict r;
+  std::vector<hm::pi_rational> exact;
+  exact = run([&](ntk::progress_sink&) { return hm::exact_c_table(*act, exact_through); });
+  hm::coefficient_walker w(*act, R, precision);
+  for (;;) {
+    const unsigned k = w.order();
+    py::dict e;
+    e["r"] = k;
+    e["mu"] = mpfi_dict(w.mu(), digits);
+    e["c"] = mpfi_dict(w.c(), digits);
+    if (k <= exact_through) {
+      e["c_exact"] = hm::to_string(exact[k]);
+      hm::signed_root mu{hm::mu_sign(*act, k), exact[k]};
+      mpq_div_2exp(mu.square.value.backend().data(), mu.square.value.backend().data(), 1);
+      e["mu_exact"] = hm::to_string(mu);
+    }
+    coefficients.append(e);
+    if (w.at_end()) break;
+    w.advance();
+  }
+  r["activation"] = hm::activation_name(*act);
+  r["order"] = R;
+  r["precision_bits"] = precision;
+  r["coefficients"] = coefficients;
+  r["partial_sum"] = mpfi_dict(w.partial_sum(), digits);
+  r["tail_mass"] = mpfi_dict(w.tail_mass(), digits);
+  return r;
+}
+
+}  // namespace
+
+void register_infinite_width(py::module_& m) {
+  m.def("lambda_min", &lambda_min, py::arg("X"), py::arg("depth"), py::arg("center"), py::arg("normalize"),
+        py::arg("convention"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"), py::arg("offset"),
+        py::arg("limit"));
+  m.def("kernel", &kernel, py::arg("X"), py::arg("depth"), py::arg("which"), py::arg("layer"), py::arg("convention"),
+        py::arg("center"), py::arg("normalize"), py::arg("precision"), py::arg("offset"), py::arg("limit"));
+  m.def("chain", &chain, py::arg("X"), py::arg("depth"), py::arg("orders"), py::arg("center"), py::arg("normalize"),
+        py::arg("convention"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"), py::arg("offset"),
+        py::arg("limit"));
+  m.def("compare", &compare, py::arg("X"), py::arg("depth"), py::arg("center"), py::arg("normalize"),
+        py::arg("convention"), py::arg("rtol"), py::arg("precision"), py::arg("max_precision"), py::arg("offset"),
+        py::arg("limit"));
+  m.def("hermite", &hermite, py::arg("order"), py::arg("activation"), py::arg("precision"));
+}
+
+}  // namespace pyntk
