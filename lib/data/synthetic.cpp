@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "base/spec_query.hpp"
 #include "data/readers.hpp"
 #include "data/sha256.hpp"
 
@@ -113,34 +114,23 @@ sphere_spec parse_sphere_spec(const std::string& spec) {
                                                                                 : q - prefix.size());
   if (family != "sphere") bad_spec(spec, "unknown synthetic family '" + family + "'");
   sphere_spec out;
-  bool have_n = false, have_d = false, have_seed = false;
+  bool have_n = false, have_d = false;
   if (q != std::string::npos) {
-    std::string rest = spec.substr(q + 1);
-    std::size_t pos = 0;
-    while (pos <= rest.size()) {
-      std::size_t amp = rest.find('&', pos);
-      if (amp == std::string::npos) amp = rest.size();
-      const std::string kv = rest.substr(pos, amp - pos);
-      pos = amp + 1;
-      const std::size_t eq = kv.find('=');
-      if (eq == std::string::npos) bad_spec(spec, "parameter '" + kv + "' has no value");
-      const std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
-      std::uint64_t v = 0;
-      if (val.empty()) bad_spec(spec, "parameter '" + key + "' has no value");
-      for (char c : val) {
-        if (c < '0' || c > '9') bad_spec(spec, "parameter '" + key + "' is not a decimal integer");
-        const unsigned digit = unsigned(c - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
-          bad_spec(spec, "parameter '" + key + "' is too large");
-        v = v * 10 + digit;
+    try {
+      for (const spec_param& p : parse_spec_query(std::string_view(spec).substr(q + 1), {"n", "d", "seed"})) {
+        const std::uint64_t v = spec_u64(p);
+        if (p.key == "n") {
+          out.n = v;
+          have_n = true;
+        } else if (p.key == "d") {
+          out.d = v;
+          have_d = true;
+        } else {
+          out.seed = v;
+        }
       }
-      bool* seen;
-      if (key == "n") { out.n = v; seen = &have_n; }
-      else if (key == "d") { out.d = v; seen = &have_d; }
-      else if (key == "seed") { out.seed = v; seen = &have_seed; }
-      else bad_spec(spec, "unknown parameter '" + key + "'");
-      if (*seen) bad_spec(spec, "parameter '" + key + "' given twice");
-      *seen = true;
+    } catch (const spec_query_error& e) {
+      bad_spec(spec, e.what());
     }
   }
   if (!have_n || !have_d) bad_spec(spec, "n and d are required");
