@@ -1,5 +1,7 @@
 #include "kernel/ntk_tiles.hpp"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -72,26 +74,48 @@ struct entry_code {
   }
 };
 
-// Panel by panel: one BLAS Gram block, then the entries (i, j), j < i, and (i, i) of the panel's
-// rows over the workers. sink.off(w, i, j, k) and sink.diag(w, i, k) receive the enclosures.
+// Restores OpenBLAS's thread count on scope exit.
+struct blas_threads_guard {
+  int saved;
+  explicit blas_threads_guard(bool single) : saved(openblas_get_num_threads()) {
+    if (single) openblas_set_num_threads(1);
+  }
+  ~blas_threads_guard() { openblas_set_num_threads(saved); }
+  blas_threads_guard(const blas_threads_guard&) = delete;
+  blas_threads_guard& operator=(const blas_threads_guard&) = delete;
+};
+
+// Panel by panel, the panels handed out to the workers (largest first): each worker forms its
+// panel's Gram block with a single-threaded BLAS call into its own buffer, then encloses the
+// entries (i, j), j < i, and (i, i) of the panel's rows; sink.off(w, i, j, k) and sink.diag(w, i, k)
+// receive the enclosures. With several workers BLAS runs single-threaded meanwhile (no idle BLAS
+// threads spinning against the workers); with one worker BLAS keeps its threads.
 template <class Sink>
 void run_panels(const row_geometry& rg, const entry_code& code, const tile_options& opt, progress_sink& progress,
                 Sink& sink) {
   const std::size_t n = rg.n;
+  if (n == 0) return;
   const std::size_t T = std::max<std::size_t>(1, std::min(opt.panel, n));
+  const std::size_t panels = (n + T - 1) / T;
   const unsigned threads = opt.threads ? opt.threads : default_kernel_threads();
-  std::vector<double> P(T * n);
+  const blas_threads_guard guard(threads > 1);
+  std::vector<std::vector<double>> buffers(threads);
+  std::atomic<double> done{0};
   const double total = 0.5 * static_cast<double>(n) * static_cast<double>(n + 1);
-  for (std::size_t i0 = 0; i0 < n; i0 += T) {
-    const std::size_t i1 = std::min(n, i0 + T);
+  parallel_indices(0, panels, threads, [&](unsigned w, std::size_t q) {
+    const std::size_t i0 = (panels - 1 - q) * T, i1 = std::min(n, i0 + T);
+    std::vector<double>& P = buffers[w];
+    P.resize(T * n);
     rg.gram_block(i0, i1, 0, i1, P.data(), i1);
-    parallel_indices(i0, i1, threads, [&](unsigned w, std::size_t i) {
+    for (std::size_t i = i0; i < i1; ++i) {
       const double* g = P.data() + (i - i0) * i1;
       for (std::size_t j = 0; j < i; ++j) sink.off(w, i, j, code.off(i, j, g[j]));
       sink.diag(w, i, code.diag(i));
-    });
-    progress.update("kernel tiles", 0.5 * static_cast<double>(i1) * static_cast<double>(i1 + 1) / total);
-  }
+    }
+    const double mine = 0.5 * static_cast<double>(i1 - i0) * static_cast<double>(i0 + i1 + 1);
+    const double now = done.fetch_add(mine) + mine;
+    if (w == 0) progress.update("kernel tiles", now / total);  // the calling thread only
+  });
 }
 
 void check_depth(int depth) {

@@ -1,12 +1,14 @@
 // The double tier's K^(L) computed panel by panel straight into a lean midpoint-radius store:
 // no dense geometry, no dense interval matrix (docs/numerics.md, "Memory-lean double tier").
 //
-// Per panel of rows [i0, i1): the Gram entries of its rows against rows [0, i1) by one BLAS call
-// (row_geometry::gram_block, all cores), then every entry (i, j), j <= i, by the library's entry
+// Panels of rows [i0, i1) go to std::thread workers (largest first; no OpenMP team). A worker forms
+// the Gram entries of its panel against rows [0, i1) by one single-threaded BLAS call
+// (row_geometry::gram_block; OpenBLAS is set to one thread meanwhile, so that no idle BLAS thread
+// spins against the workers), then encloses every entry (i, j), j <= i, by the library's entry
 // code — row_geometry::pair (the same per-pair formulas as geometry_compute), khat_of_pair (the
-// recursion of ntk_compute), the scale ‖x̃_i‖‖x̃_j‖ and the convention factor — split over
-// std::thread workers by rows (no OpenMP team competing with BLAS threads meanwhile).
-// Memory: the store (n² + 2n doubles), the row geometry (O(n d)) and one panel of Gram values.
+// recursion of ntk_compute), the scale ‖x̃_i‖‖x̃_j‖ and the convention factor — and adds the radii
+// to its own row sums. Memory: the store (n² + 2n doubles), the row geometry (O(n d)) and one panel
+// of Gram values per worker.
 #pragma once
 
 #include <cstddef>
