@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/escalation.hpp"
 #include "certificate/check_exact.hpp"
 #include "certificate/check_mpfi.hpp"
 #include "certificate/io.hpp"
@@ -154,12 +155,15 @@ check_result check_certificate(const certificate& c, const check_options& option
   }
   if (lower_done && upper_done) return finish(true, "");
 
-  // Kernel enclosures, at increasing precision while the outcome is undecided.
+  // Kernel enclosures at increasing precision while the outcome is undecided (base/escalation.hpp):
+  // q0 = max(2p, p + 64, min_precision_bits), then 2·q0, 4·q0, ... (options.attempts precisions).
   const long p = c.hints.precision_bits;
-  long q = std::max({2 * p, p + 64, options.min_precision_bits});
+  const long q0 = std::max({2 * p, p + 64, options.min_precision_bits});
   const bool use_exact = options.method == pd_test::exact || (options.method == pd_test::automatic && n <= options.exact_max_n);
   std::string lower_fail, upper_fail;
-  for (int attempt = 0; attempt < std::max(1, options.attempts); ++attempt, q *= 2) {
+  std::optional<std::string> disproof;  // a Rayleigh quotient below the claimed lower bound: final
+  bool upper_undecided = false;
+  auto attempt = [&](long q) {
     res.precision_bits = q;
     std::vector<ival> w = enclose_kernel(gram, n, depth, scaled, static_cast<mpfr_prec_t>(q));
 
@@ -174,16 +178,18 @@ check_result check_certificate(const certificate& c, const check_options& option
       e[imin] = 1.0;
       candidates.emplace_back("the unit vector of " + row_name(ds, imin) + " (smallest diagonal entry)", e);
     }
-    bool upper_undecided = false;
+    upper_undecided = false;
     std::string best_above;  // smallest certain lower end of a Rayleigh quotient above upper
     for (const auto& [what, v] : candidates) {
       rayleigh ray = rayleigh_bounds(w, n, v, static_cast<mpfr_prec_t>(q));
       qrat t, ratio_hi;
       if (mpq_sgn(ray.den_lo.v) <= 0) continue;
       mpq_div(ratio_hi.v, ray.num_hi.v, ray.den_lo.v);  // >= vᵀWv/vᵀv >= λ_min (num_hi >= 0)
-      if (!lower_done && mpq_cmp(ratio_hi.v, tl.v) < 0)
-        return finish(false, "the claimed lower bound " + c.claim.lower + " exceeds λ_min: the Rayleigh quotient of " + what +
-                                 " is at most " + claim_units(ratio_hi.v, sigma.v, MPFR_RNDU));
+      if (!lower_done && mpq_cmp(ratio_hi.v, tl.v) < 0) {
+        disproof = "the claimed lower bound " + c.claim.lower + " exceeds λ_min: the Rayleigh quotient of " + what +
+                   " is at most " + claim_units(ratio_hi.v, sigma.v, MPFR_RNDU);
+        return q;
+      }
       if (upper_done) continue;
       mpq_mul(t.v, tu.v, ray.den_lo.v);
       if (mpq_cmp(ray.num_hi.v, t.v) <= 0) {
@@ -220,9 +226,18 @@ check_result check_certificate(const certificate& c, const check_options& option
                      std::to_string(q) + " bits";
       }
     }
-    if (lower_done && upper_done) return finish(true, "");
-    if (lower_done && !upper_undecided) break;  // more precision cannot change a decided upper failure
-  }
+    return q;
+  };
+  null_progress no_progress;
+  escalate(
+      doubling_schedule(q0, std::max(1, options.attempts)), attempt,
+      [&](long&) {
+        // A disproof is final, and more precision cannot change a decided upper failure.
+        return disproof || (lower_done && !upper_undecided) ? escalation_step::stop : escalation_step::go_on;
+      },
+      [&] { return lower_done && upper_done; }, no_progress);
+  if (disproof) return finish(false, *disproof);
+  if (lower_done && upper_done) return finish(true, "");
   if (!upper_done && !lower_done) return finish(false, lower_fail + "; " + upper_fail);
   return finish(false, !lower_done ? lower_fail : upper_fail);
 }

@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "base/escalation.hpp"
 #include "certificate/empirical_certificate.hpp"
 #include "certificate/empirical_kernel.hpp"
 #include "data/errors.hpp"
@@ -249,12 +251,14 @@ check_result check_empirical_certificate(const empirical_certificate& c, const c
   }
   if (mpq_sgn(hi) < 0) return finish(false, "the claimed upper bound is negative, but K̄ is positive semidefinite");
   std::string last_fail;
-  for (mpfr_prec_t q = q0; q <= 4 * q0 && !(lower_done && upper_done); q *= 2) {
+  std::optional<std::string> disproof;  // a Rayleigh quotient below the claimed lower bound: final
+  // The kernel at q0, 2·q0 and 4·q0 bits while the outcome is undecided (base/escalation.hpp).
+  auto attempt = [&](mpfr_prec_t q) {
     res.precision_bits = q;
     kernel_result kr = enclose_empirical(net, ds, c.data, q);
     if (!kr.decided) {
       last_fail = kr.why;
-      continue;
+      return q;
     }
     const ivec& K = *kr.K;
     if (!upper_done) {
@@ -293,8 +297,9 @@ check_result check_empirical_certificate(const empirical_certificate& c, const c
         char buf[64];
         mpfr_snprintf(buf, sizeof buf, "%.17Rg", r);
         mpfr_clear(r);
-        return finish(false, "the claimed lower bound " + c.claim.lower +
-                                 " exceeds λ_min: the Rayleigh quotient of the certificate's eigenvector is at most " + buf);
+        disproof = "the claimed lower bound " + c.claim.lower +
+                   " exceeds λ_min: the Rayleigh quotient of the certificate's eigenvector is at most " + buf;
+        return q;
       }
       mpfr_clear(r);
     }
@@ -307,7 +312,16 @@ check_result check_empirical_certificate(const empirical_certificate& c, const c
         last_fail = "the claimed lower bound " + c.claim.lower + " is not proved at " + std::to_string(q) + " bits";
       }
     }
+    return q;
+  };
+  if (!(lower_done && upper_done)) {
+    null_progress no_progress;
+    escalate(
+        doubling_schedule(q0, 3), attempt,
+        [&](mpfr_prec_t&) { return disproof ? escalation_step::stop : escalation_step::go_on; },
+        [&] { return lower_done && upper_done; }, no_progress);
   }
+  if (disproof) return finish(false, *disproof);
   if (lower_done && upper_done) return finish(true, "");
   return finish(false, last_fail.empty() ? "not proved" : last_fail);
 }
