@@ -29,6 +29,12 @@
 //     Rayleigh quotient vᵀWv / vᵀv <= upper/σ for v = the certificate's eigenvector (its doubles
 //     taken exactly) or v = e_i at the smallest diagonal entry.
 //  6. A Rayleigh quotient below lower/σ proves the lower claim false, without escalation.
+//
+// Fast route (automatic mode, n > exact_max_n; check_binary64.hpp, docs/certificates.md): steps
+// 3–5 first in binary64 with the checker's own interval kernel, a blocked Cholesky of
+// M − σI with Rump's constant (docs/numerics.md) and a compensated Rayleigh quotient. It only
+// confirms what its proven bounds imply (or refutes the lower claim by a Rayleigh quotient below
+// it); everything else goes to the MPFI route above.
 #pragma once
 
 #include <cstddef>
@@ -46,6 +52,10 @@ struct check_options {
   std::size_t exact_max_n = 100;       // Bareiss cost grows fast: ~0.5 s at n = 100, q = 128
   int attempts = 2;                    // precision q, 2q, ... on an undecided positivity test
   std::string certificate_dir = ".";   // where a relative data.source is looked up second
+  // The fast route (binary64 enclosure, see below) is tried first in automatic mode above
+  // exact_max_n rows; whatever it cannot confirm is decided by the MPFI route.
+  bool fast_route = true;
+  int threads = 2;                     // workers of the fast route; results do not depend on it
 };
 
 struct check_result {
