@@ -46,34 +46,37 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-certify::command_spec spec() {
-  certify::command_spec s;
-  s.name = "certify-mpi";
-  s.synopsis = "[--data SPEC] [--depth L] [--center] [--normalize none|sphere|unit] [--grid PxQ] [--block NB] [options]";
-  s.description =
+// The options of certify-mpi; the initial values are the defaults.
+struct mpi_args {
+  certify::data_args data;
+  certify::model_args model;
+  double rtol = 1e-6;
+  std::string grid;
+  long block = 64;
+  std::string certificate;
+  bool timings = false;
+  certify::output_args output;
+};
+
+certify::command mpi_command(mpi_args& a) {
+  certify::command c("certify-mpi",
       "Run under MPI (mpirun -np P certify-mpi ..., or srun). Encloses the smallest eigenvalue of the\n"
       "limiting ReLU NTK K^(L) like 'certify ntk', with the kernel distributed over the P processes in\n"
-      "ScaLAPACK's 2-D block-cyclic layout and a distributed Cholesky (pdpotrf) as the proof. Every\n"
+      "ScaLAPACK's 2-D block-cyclic layout and a distributed Cholesky (ScaLAPACK) as the proof. Every\n"
       "process reads (or generates) the rows itself. Double tier only: if the enclosure does not meet\n"
       "--rtol it is reported as not certified (exit 1); there is no fallback to higher precision.\n"
       "--center needs data whose centred rows are exact in binary64 (integer or fixed-point values such\n"
-      "as pixels). Exit 2: bad usage or bad input on any process, reported once by rank 0.";
-  s.options = certify::data_options();
-  for (auto& o : certify::model_options()) s.options.push_back(o);
-  s.options.push_back({"rtol", "R", "1e-6", "target relative width of the lambda_min enclosure"});
-  s.options.push_back({"grid", "PxQ", "near-square", "BLACS process grid, P*Q = number of processes (e.g. 2x2, 1x4)"});
-  s.options.push_back({"block", "NB", "64", "ScaLAPACK block size (rows and columns per block)"});
-  s.options.push_back({"certificate", "PATH", "", "also write a certificate that 'certify check' re-verifies"});
-  s.options.push_back({"timings", "", "", "print the time of each stage on stderr (rank 0)"});
-  for (auto& o : certify::output_options()) s.options.push_back(o);
-  return s;
-}
-
-// The shared CLI code names commands "certify NAME"; this program is certify-mpi itself.
-std::string own_name(std::string s) {
-  const std::string from = "certify certify-mpi";
-  for (std::size_t p; (p = s.find(from)) != std::string::npos;) s.replace(p, from.size(), "certify-mpi");
-  return s;
+      "as pixels). Exit 2: bad usage or bad input on any process, reported once by rank 0.",
+                     "certify-mpi");
+  certify::add_data_options(c, a.data);
+  certify::add_model_options(c, a.model);
+  c.number("rtol", a.rtol, "R", certify::command::sign::positive, "target relative width of the lambda_min enclosure");
+  c.text("grid", a.grid, "PxQ", "BLACS process grid, P*Q = number of processes (e.g. 2x2, 1x4)").default_text("near-square");
+  c.whole("block", a.block, "NB", 1, 1 << 20, "ScaLAPACK block size (rows and columns per block)");
+  c.text("certificate", a.certificate, "PATH", "also write a certificate that 'certify check' re-verifies");
+  c.flag("timings", a.timings, "print the time of each stage on stderr (rank 0)");
+  certify::add_output_options(c, a.output);
+  return c;
 }
 
 // Collective error agreement: every rank passes its status (0 ok, else the exit status) and
@@ -108,9 +111,8 @@ std::string fmt(double v, int digits = 17) {
   return buf;
 }
 
-void choose_grid(const certify::parsed_args& args, int size, int& pr, int& pc) {
-  if (args.has("grid")) {
-    const std::string g = args.get("grid");
+void choose_grid(const std::string& g, int size, int& pr, int& pc) {
+  if (!g.empty()) {
     const auto x = g.find('x');
     bool ok = x != std::string::npos && x > 0 && x + 1 < g.size() &&
               g.find_first_not_of("0123456789x") == std::string::npos && g.find('x', x + 1) == std::string::npos;
@@ -134,15 +136,15 @@ void choose_grid(const certify::parsed_args& args, int size, int& pr, int& pc) {
 int run(int argc, char** argv, int rank, int size) {
   const auto t0 = clock_type::now();
   std::vector<std::string> av(argv + 1, argv + argc);
-  const certify::command_spec sp = spec();
+  mpi_args a;
+  certify::command cmd = mpi_command(a);
   std::string msg;
-  if (std::find(av.begin(), av.end(), "--help") != av.end()) {
-    if (rank == 0) std::cout << own_name(certify::help_text(sp));
+  if (std::find(av.begin(), av.end(), "--help") != av.end() || std::find(av.begin(), av.end(), "-h") != av.end()) {
+    if (rank == 0) std::cout << cmd.help();
     return 0;
   }
 
   // Options, output paths, data: every rank, errors agreed collectively.
-  certify::parsed_args args;
   ntk::ntk_job job;
   ntk::dataset data;
   int pr = 1, pc = 1, nb = 64;
@@ -150,29 +152,29 @@ int run(int argc, char** argv, int rank, int size) {
   int status = 0;
   std::string local;
   try {
-    args = *certify::parse_args(sp, av);
-    json_path = args.get("json");
-    cert_path = args.get("certificate");
+    cmd.parse(av);
+    json_path = a.output.json;
+    cert_path = a.certificate;
     if (rank == 0) {
       certify::check_output_path("json", json_path);
       certify::check_output_path("certificate", cert_path);
     }
-    certify::read_model_options(args, job.depth, job.convention);
-    job.rtol = args.get_double("rtol", 1e-6);
-    if (!(job.rtol > 0) || !std::isfinite(job.rtol)) throw usage_error("--rtol takes a positive number");
-    nb = static_cast<int>(args.get_long("block", 64, 1, 1 << 20));
-    choose_grid(args, size, pr, pc);
+    job.depth = static_cast<int>(a.model.depth);
+    job.convention = a.model.kernel_convention();
+    job.rtol = a.rtol;
+    nb = static_cast<int>(a.block);
+    choose_grid(a.grid, size, pr, pc);
   } catch (const std::exception& e) {
     status = 2;
-    local = own_name(e.what());
+    local = e.what();
   }
   if (int s = agree(status, local, msg, rank, size)) {
     if (rank == 0) std::cerr << "certify-mpi: " << msg << "\n";
     return s;
   }
-  const bool quiet = args.has("quiet"), timings = args.has("timings") && rank == 0;
+  const bool quiet = a.output.quiet, timings = a.timings && rank == 0;
   try {
-    data = certify::load_data(args, job.prep);
+    data = certify::load_data(a.data, job.prep);
     if (data.n > (1u << 30) / 2) throw usage_error("N = " + std::to_string(data.n) + " is too large for ScaLAPACK's int indices");
     ntk::dataset_check_rows(data, job.prep);
   } catch (const std::exception& e) {
@@ -321,6 +323,8 @@ int run(int argc, char** argv, int rank, int size) {
   dist["estimate"] = std::isfinite(B.estimate) ? ntk::json::value(B.estimate) : ntk::json::value(nullptr);
   dist["residual"] = std::isfinite(B.residual) ? ntk::json::value(B.residual) : ntk::json::value(nullptr);
   dist["cholesky_constant"] = B.constant;
+  dist["cholesky_constant_a_priori"] = B.constant_plain;
+  dist["cholesky_constant_kind"] = B.constant_blocked ? "blocked a-posteriori" : "a-priori";
   dist["radius_bound"] = B.radius;
   dist["factorizations"] = B.factorizations;
   dist["solves"] = B.solves;

@@ -12,6 +12,7 @@
 #include "distributed/bounds.hpp"
 #include "distributed/scalapack.hpp"
 #include "interval/rounding.hpp"
+#include "linalg/float_error.hpp"
 #include "linalg/verified_cholesky.hpp"
 
 namespace ntk::distributed {
@@ -36,7 +37,9 @@ void append_note(std::string& note, const std::string& s) {
 
 class solver {
  public:
-  solver(const local_kernel& K, MPI_Comm comm, int ictxt) : K_(K), L_(K.layout), comm_(comm), ictxt_(ictxt) {
+  solver(const local_kernel& K, MPI_Comm comm, int ictxt, int stage_block)
+      : K_(K), L_(K.layout), comm_(comm), ictxt_(ictxt) {
+    stage_ = std::max(1, (std::max(1, stage_block) + L_.nb - 1) / L_.nb) * L_.nb;
     int info = 0;
     const int n = L_.n, nb = L_.nb, zero = 0;
     descinit_(desc_, &n, &n, &nb, &nb, &zero, &zero, &ictxt_, &L_.lld, &info);
@@ -48,11 +51,15 @@ class solver {
 
   const std::vector<double>& diag() const { return diag_; }
 
-  // pdpotrf of M - sigma I into factor_. Returns whether every pivot is finite and > 0 on every
-  // process; the constant and t are computed from the replicated diagonal.
+  // The Cholesky of M - sigma I into factor_, right-looking in steps of stage_ columns, each by
+  // ScaLAPACK: pdpotrf of the diagonal block, pdtrsm of the panel below it, pdsyrk of the trailing
+  // matrix. Before each step, nu_m >= || |Ŝ^(m-1)| ||_2 of the trailing matrix (local sums, reduced
+  // with upward rounding); after the last, ||L̂||_F^2. Returns whether every pivot is finite and
+  // > 0 on every process; the constant min(c', c'_blk) and t from the replicated diagonal.
   struct test_result {
     bool success = false;
-    double t = -inf, c = inf;
+    double t = -inf, c = inf, c_plain = inf;
+    bool blocked = false;
     std::string note;
   };
   test_result factor(double sigma, double r, double& seconds) {
@@ -60,16 +67,32 @@ class solver {
     test_result res;
     factor_ = K_.mid;
     for_owned_diagonal([&](int g, std::size_t idx) { factor_[idx] = diag_[g] - sigma; });
-    int info = 0;
-    const int one = 1;
-    pdpotrf_("L", &L_.n, factor_.data(), &one, &one, desc_, &info, 1);
-    int ok = info == 0 ? 1 : 0;
+    const int n = L_.n;
+    const double one_d = 1.0, minus_one = -1.0;
+    double sum_nu = 0;
+    int ok = 1;
+    for (int k0 = 0; k0 < n && ok; k0 += stage_) {
+      const int k1 = std::min(n, k0 + stage_), w = k1 - k0, m = n - k1;
+      sum_nu = round_up(sum_nu + trailing_nu(k0));
+      int info = 0;
+      const int ia = k0 + 1, ib = k1 + 1;
+      pdpotrf_("L", &w, factor_.data(), &ia, &ia, desc_, &info, 1);
+      int step_ok = info == 0 ? 1 : 0;
+      MPI_Allreduce(MPI_IN_PLACE, &step_ok, 1, MPI_INT, MPI_MIN, comm_);
+      ok = step_ok;
+      if (!ok || m == 0) break;
+      pdtrsm_("R", "L", "T", "N", &m, &w, &one_d, factor_.data(), &ia, &ia, desc_, factor_.data(), &ib, &ia,
+              desc_, 1, 1, 1, 1);
+      pdsyrk_("L", "N", &m, &w, &minus_one, factor_.data(), &ib, &ia, desc_, &one_d, factor_.data(), &ib, &ib,
+              desc_, 1, 1);
+    }
     if (ok)
       for_owned_diagonal([&](int, std::size_t idx) {
         const double p = factor_[idx];
         if (!(p > 0 && p < inf)) ok = 0;
       });
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm_);
+    const double frob2 = ok ? factor_frob2() : inf;
     seconds += since(t0);
     has_factor_ = ok != 0;
     if (!ok) {
@@ -92,7 +115,12 @@ class solver {
       res.note = "diagonal too large for the reciprocal argument (bounds.hpp)";
       return res;
     }
-    res.c = cholesky_constant_reciprocal(static_cast<std::size_t>(L_.n), trace, maxd);
+    res.c_plain = cholesky_constant_reciprocal(static_cast<std::size_t>(L_.n), trace, maxd);
+    const double c_blk = blocked_cholesky_constant(static_cast<std::size_t>(L_.n),
+                                                   static_cast<std::size_t>(std::min(stage_, L_.n)), frob2,
+                                                   sum_nu, maxd, reciprocal_unit_roundoff, 2 * binary64_eta);
+    res.blocked = c_blk < res.c_plain;
+    res.c = std::min(res.c_plain, c_blk);
     if (!(res.c < inf)) {
       res.note = "matrix too large for the binary64 constant";
       return res;
@@ -201,6 +229,74 @@ class solver {
   }
 
  private:
+  // nu >= || |S| ||_2 for the symmetric trailing matrix S = rows/columns >= k0 of the lower triangle
+  // of factor_: min(||S||_F, max absolute row sum), each from local round-to-nearest sums bounded
+  // above (float_error.hpp) and reduced with upward rounding. The same value on every process.
+  double trailing_nu(int k0) {
+    const int n = L_.n;
+    std::vector<double> buf(static_cast<std::size_t>(n - k0) + 2, 0.0);  // row sums, off², diag²
+    double* rs = buf.data();
+    double off = 0, dia = 0;
+    std::size_t count_off = 0, count_dia = 0;
+    for (int lc = 0; lc < L_.nloc; ++lc) {
+      const int gj = L_.global_col(lc);
+      if (gj < k0) continue;
+      const double* col = factor_.data() + static_cast<std::size_t>(lc) * L_.lld;
+      double cj = 0;
+      for (int lr = 0; lr < L_.mloc; ++lr) {
+        const int gi = L_.global_row(lr);
+        if (gi < gj) continue;
+        const double v = std::fabs(col[lr]);
+        if (gi == gj) {
+          dia += v * v;
+          ++count_dia;
+          cj += v;
+        } else {
+          off += v * v;
+          ++count_off;
+          cj += v;
+          rs[gi - k0] += v;
+        }
+      }
+      rs[gj - k0] += cj;
+    }
+    // Every local row sum has at most n terms (n - k0 of the row and column, over all processes).
+    for (int i = 0; i < n - k0; ++i) rs[i] = rs[i] > 0 ? nonneg_sum_upper(rs[i], static_cast<std::size_t>(n)) : 0.0;
+    buf[static_cast<std::size_t>(n - k0)] = nonneg_sum_upper(off, count_off);
+    buf[static_cast<std::size_t>(n - k0) + 1] = nonneg_sum_upper(dia, count_dia);
+    MPI_Op up;
+    MPI_Op_create(&sum_up_op, 1, &up);
+    MPI_Allreduce(MPI_IN_PLACE, buf.data(), static_cast<int>(buf.size()), MPI_DOUBLE, up, comm_);
+    MPI_Op_free(&up);
+    double R = 0;
+    for (int i = 0; i < n - k0; ++i) R = std::max(R, buf[static_cast<std::size_t>(i)]);
+    const double F2 = round_up(buf[static_cast<std::size_t>(n - k0) + 1] + 2.0 * buf[static_cast<std::size_t>(n - k0)]);
+    const double F = next_up(std::sqrt(F2));  // sqrt is correctly rounded
+    const double nu = std::min(F, R);
+    return nu < inf ? nu : inf;
+  }
+
+  // >= ||L̂||_F^2 of the lower triangle of factor_, the same on every process.
+  double factor_frob2() {
+    double sq = 0;
+    std::size_t count = 0;
+    for (int lc = 0; lc < L_.nloc; ++lc) {
+      const int gj = L_.global_col(lc);
+      const double* col = factor_.data() + static_cast<std::size_t>(lc) * L_.lld;
+      for (int lr = 0; lr < L_.mloc; ++lr)
+        if (L_.global_row(lr) >= gj) {
+          sq += col[lr] * col[lr];
+          ++count;
+        }
+    }
+    double b = nonneg_sum_upper(sq, count);
+    MPI_Op up;
+    MPI_Op_create(&sum_up_op, 1, &up);
+    MPI_Allreduce(MPI_IN_PLACE, &b, 1, MPI_DOUBLE, up, comm_);
+    MPI_Op_free(&up);
+    return b;
+  }
+
   template <class F>
   void for_owned_diagonal(F&& f) {
     for (int lc = 0; lc < L_.nloc; ++lc) {
@@ -214,6 +310,7 @@ class solver {
   block_cyclic L_;
   MPI_Comm comm_;
   int ictxt_;
+  int stage_ = 256;
   int desc_[9];
   std::vector<double> diag_, factor_;
   bool has_factor_ = false;
@@ -344,7 +441,7 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
     return finish();
   }
 
-  solver S(K, comm, ictxt);
+  solver S(K, comm, ictxt, opt.stage_block);
   const std::vector<double>& diag = S.diag();
   double maxdiag = 0;
   for (double t : diag) maxdiag = std::max(maxdiag, std::fabs(t));
@@ -360,6 +457,7 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
 
   // Step 2: a first factor (σ0 = 0, or a little below if that breaks down).
   const double c0 = constant_at(0.0);
+  double c_known = inf;  // the smallest constant of a successful factorisation so far (for margins)
   const double first_shifts[3] = {0.0, -c0, -64 * c0 - 0x1p-30 * maxdiag};
   bool have = false;
   for (double s0 : first_shifts) {
@@ -370,7 +468,10 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
       if (res.t > out.shift) {
         out.shift = res.t;
         out.constant = res.c;
+        out.constant_plain = res.c_plain;
+        out.constant_blocked = res.blocked;
       }
+      c_known = std::min(c_known, res.c);
       break;
     }
   }
@@ -415,7 +516,7 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
   };
   // Accuracy needed before the proving factorisation: the estimate's distance to λ_1 (about
   // residual² / gap) well below the Cholesky constant, which the margin has to cover anyway.
-  const double c_est = constant_at(0.0);
+  const double c_est = std::min(constant_at(0.0), c_known);
   auto good_enough = [&](const ritz_state& st) {
     const double gap = st.theta2 - st.theta1;
     return st.residual <= 1e-3 * c_est || (gap > 0 && 4 * st.residual * st.residual / gap <= c_est / 64);
@@ -437,7 +538,7 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
     const double gap = st.theta2 - st.theta1;
     double dist = st.residual;
     if (gap > 0 && std::isfinite(gap)) dist = std::min(dist, 4 * st.residual * st.residual / gap);
-    return constant_at(st.theta1) / 16 + dist + 4 * unit_roundoff * (maxdiag + std::fabs(st.theta1));
+    return std::min(constant_at(st.theta1), 1.1 * c_known) / 16 + dist + 4 * unit_roundoff * (maxdiag + std::fabs(st.theta1));
   };
   if (std::isfinite(ritz.theta1) && env_ok) {
     double est = ritz.theta1, margin = margin_for(ritz);
@@ -457,7 +558,10 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
       if (res.t > out.shift) {
         out.shift = res.t;
         out.constant = res.c;
+        out.constant_plain = res.c_plain;
+        out.constant_blocked = res.blocked;
       }
+      c_known = std::min(c_known, res.c);
       if (subspace(opt.iterations_second, 1, [&](const ritz_state& st) { return st.residual <= 1e-14 * maxdiag; }))
         rigorous_upper(std::vector<double>(V.begin(), V.begin() + n));
       const double tight = margin_for(ritz);

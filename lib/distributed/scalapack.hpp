@@ -18,6 +18,14 @@ void descinit_(int* desc, const int* m, const int* n, const int* mb, const int* 
                const int* icsrc, const int* ictxt, const int* lld, int* info);
 void pdpotrf_(const char* uplo, const int* n, double* a, const int* ia, const int* ja, const int* desca,
               int* info, std::size_t uplo_len);
+void pdtrsm_(const char* side, const char* uplo, const char* transa, const char* diag, const int* m,
+             const int* n, const double* alpha, const double* a, const int* ia, const int* ja,
+             const int* desca, double* b, const int* ib, const int* jb, const int* descb,
+             std::size_t side_len, std::size_t uplo_len, std::size_t transa_len, std::size_t diag_len);
+void pdsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
+             const double* a, const int* ia, const int* ja, const int* desca, const double* beta,
+             double* c, const int* ic, const int* jc, const int* descc, std::size_t uplo_len,
+             std::size_t trans_len);
 void pdpotrs_(const char* uplo, const int* n, const int* nrhs, const double* a, const int* ia, const int* ja,
               const int* desca, double* b, const int* ib, const int* jb, const int* descb, int* info,
               std::size_t uplo_len);

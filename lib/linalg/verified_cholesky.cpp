@@ -112,6 +112,7 @@ double blocked_cholesky_constant(std::size_t n, std::size_t block, double frob2_
                       maxdiag < inf))
     return inf;
   if (!(unit > 0 && unit <= 0x1p-50 && eta > 0 && eta <= 0x1p-1070)) return inf;
+  if (n > (std::size_t(1) << 40)) return inf;  // the underflow argument needs (M+1)(nb+2)unit < 1e-3
   if (!(round_up(3.0 * round_up(static_cast<double>(n + 2) * unit)) < 1.0)) return inf;
   const double ku = round_up(static_cast<double>(block + 2) * unit);  // >= (nb+2) unit
   if (!(ku < 0.5)) return inf;

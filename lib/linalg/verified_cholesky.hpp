@@ -86,8 +86,8 @@ double symmetric_abs_norm_bound(const double* a, std::size_t lda, std::size_t m)
 // c_blk above, rounded up, for the unit roundoff `unit` (u = 2^-53, or u' of a reciprocal
 // multiplication, lib/distributed/bounds.hpp) and underflow unit `eta` (2^-1074, or 2^-1073):
 // the result is >= gamma_{block+2}(frob2_L + sum_nu) + 4 eta (n+1)(2(n+2) + maxdiag), with
-// gamma_k = k unit / (1 - k unit). +inf when 3(n+2) unit >= 1, block == 0 or an argument is
-// negative or not finite.
+// gamma_k = k unit / (1 - k unit). +inf when n > 2^40, block == 0 or an argument is negative or
+// not finite.
 double blocked_cholesky_constant(std::size_t n, std::size_t block, double frob2_L, double sum_nu,
                                  double maxdiag, double unit = 0x1p-53, double eta = 0x1p-1074);
 
