@@ -18,8 +18,11 @@ predicted time is
   N(N+1)/2 / (P kr) + F (N^3/3) / (P fr e) + S 2N^2 k / (P sr e)  (computation)
   + F (N^2 / sqrt(P)) 8 bytes / B + F (N/nb) 2 log2(P) alpha        (pdpotrf messages)
   + S (N/nb) 4 log2(P) alpha                                         (pdpotrs messages)
+  + F N^3 / (6 nb_s) / (P nr)                                       (the nu_m passes)
 with F = 2 factorisations, S = 94 block solves (the caps: 90 + 4), B = 1 GB/s per node link and
-alpha = 20 us per message (commodity 10 GbE); and the memory per rank
+alpha = 20 us per message (commodity 10 GbE), nb_s = 256 columns per factorisation step and
+nr = 3e8 trailing entries read per rank-second in the nu_m passes (measured 3.5 ns per entry on the
+loaded machine: conservative); and the memory per rank
   16 N^2 / P (midpoint and factor) + 16 N d (rows and centred rows) + 32 N k (subspace) bytes.
 """
 import argparse
@@ -43,7 +46,7 @@ def run(cmd, env):
 
 
 def model(rates, n=60000, d=784, nodes=(8, 16, 32), ranks_per_node=2, nb=64, k=8, F=2, S=94,
-          bandwidth=1e9, alpha=20e-6, node_memory=24e9, efficiency=0.7):
+          bandwidth=1e9, alpha=20e-6, node_memory=24e9, efficiency=0.7, stage=256, nu_rate=3e8):
     out = []
     for m in nodes:
         P = m * ranks_per_node
@@ -52,8 +55,12 @@ def model(rates, n=60000, d=784, nodes=(8, 16, 32), ranks_per_node=2, nb=64, k=8
         factor = F * (n ** 3 / 3) / (P * rates["pdpotrf_flops_per_rank_s"] * efficiency)
         solve = S * 2 * n * n * k / (P * rates["pdpotrs_flops_per_rank_s"] * efficiency)
         comm = F * (n * n / math.sqrt(P)) * 8 / bandwidth + F * (n / nb) * 2 * lg * alpha + S * (n / nb) * 4 * lg * alpha
+        # The nu_m passes of the blocked constant (one read of the trailing triangle per step) and
+        # their reductions (N - k0 row sums per step).
+        nu = F * n ** 3 / (6 * stage) / (P * nu_rate) + F * (n / stage) * (n * 8 / bandwidth + 2 * lg * alpha)
+        factor += nu
         mem_rank = 16 * n * n / P + 16 * n * d + 32 * n * k
-        out.append({"nodes": m, "ranks": P, "kernel_s": kernel, "pdpotrf_s": factor, "pdpotrs_s": solve,
+        out.append({"nodes": m, "ranks": P, "kernel_s": kernel, "pdpotrf_s": factor, "nu_passes_s": nu, "pdpotrs_s": solve,
                     "communication_s": comm, "total_s": kernel + factor + solve + comm,
                     "memory_per_rank_GB": mem_rank / 1e9, "memory_per_node_GB": ranks_per_node * mem_rank / 1e9,
                     "fits": ranks_per_node * mem_rank < 0.9 * node_memory})
@@ -123,18 +130,29 @@ def main():
     for r in res["runs"]:
         print(f"P = {r['ranks']}: speedup over one rank {r['speedup_vs_one_rank']:.2f} (kernel {r['speedup_kernel']:.2f}, "
               f"pdpotrf {r['speedup_pdpotrf']:.2f}, pdpotrs {r['speedup_pdpotrs']:.2f})")
-    # Width at N = 60,000 (paper convention, sphere rows, depth 3): the constant c' of
-    # lib/distributed/bounds.hpp with tr = N L d, about (N+1)(2u) N L d.
+    # Width at N = 60,000 (paper convention, sphere rows, depth 3; tr = N L d): the a-priori c' of
+    # lib/distributed/bounds.hpp, about (N+1)(2u) N L d, and the blocked a-posteriori constant
+    # gamma'_{258} (||L||_F^2 + sum nu_m) ≈ gamma'_{258} (1 + s) N L d (docs/numerics.md, "A tighter
+    # constant for the blocked Cholesky"), s = sum nu_m / tr measured in the runs above (s grows
+    # slowly with N: the Schur complements shrink fast).
     N6, L3, d6 = 60000, 3, 784
     up = 2.0 ** -52 + 2.0 ** -104
     c60 = (N6 + 1) * up / (1 - (N6 + 1) * up) * N6 * L3 * d6
+    g258 = 258 * up / (1 - 258 * up)
+    svals = [r["distributed"]["cholesky_constant"] / (g258 * n * res["depth"] * d6) - 1 for r in res["runs"]
+             if r["distributed"].get("cholesky_constant_kind") == "blocked a-posteriori"]
+    s60 = max(svals + [0.4])  # at least 0.4 (0.32-0.43 measured at N = 4000)
+    c60b = g258 * (1 + s60) * N6 * L3 * d6
     res["cholesky_constant_n60000"] = c60
-    print(f"Cholesky constant c' at N = 60000, depth 3, sphere rows: {c60:.3g} (the enclosure is about 1.07 c' wide)")
+    res["cholesky_constant_blocked_n60000"] = c60b
+    res["sum_nu_over_trace_assumed"] = s60
+    print(f"Cholesky constant at N = 60000, depth 3, sphere rows: a priori c' {c60:.3g}, blocked {c60b:.3g} "
+          f"(sum nu / tr = {s60:.2f}); the enclosure is about 1.07 c + 2 r wide")
     print(f"rates per rank (P = {P}): kernel {rates['kernel_entries_per_rank_s']:.3g} entries/s, "
           f"pdpotrf {rates['pdpotrf_flops_per_rank_s'] / 1e9:.2f} GFLOP/s, pdpotrs {rates['pdpotrs_flops_per_rank_s'] / 1e9:.2f} GFLOP/s")
     for m in res["model_n60000_depth3"]:
         print(f"N = 60000 on {m['nodes']:2d} nodes ({m['ranks']} ranks): {m['total_s'] / 60:.1f} min "
-              f"(kernel {m['kernel_s'] / 60:.1f}, pdpotrf {m['pdpotrf_s'] / 60:.1f}, pdpotrs {m['pdpotrs_s'] / 60:.1f}, "
+              f"(kernel {m['kernel_s'] / 60:.1f}, Cholesky {m['pdpotrf_s'] / 60:.1f} incl. nu passes {m['nu_passes_s'] / 60:.1f}, pdpotrs {m['pdpotrs_s'] / 60:.1f}, "
               f"messages {m['communication_s'] / 60:.1f}), {m['memory_per_node_GB']:.1f} GB per node")
 
 
