@@ -10,6 +10,7 @@
 #include "certificate/empirical_certificate.hpp"
 #include "cli.hpp"
 #include "empirical_cli.hpp"
+#include "output.hpp"
 #include "registry.hpp"
 
 namespace certify {
@@ -92,42 +93,12 @@ int run_check(const std::vector<std::string>& args) {
     return 2;
   }  // ntk::data_error (unreadable data) reaches main: message and status 2
 
-  if (!json_path.empty()) {
-    ntk::json::value j = ntk::json::value::object();
-    j["command"] = "check";
-    j["certificate"] = path;
-    j["valid"] = r.valid;
-    j["reason"] = r.valid ? ntk::json::value() : ntk::json::value(r.reason);
-    j["claim"]["quantity"] = cert.claim.quantity;
-    j["claim"]["lower"] = cert.claim.lower;
-    j["claim"]["upper"] = cert.claim.upper;
-    j["data"]["source"] = cert.data.source;
-    j["data"]["loaded"] = r.data_spec;
-    j["data"]["sha256"] = cert.data.sha256;
-    j["model"]["depth"] = cert.model.depth;
-    j["model"]["activation"] = cert.model.activation;
-    j["model"]["convention"] = cert.model.convention;
-    j["lower_proof"] = r.lower_proof;
-    j["upper_proof"] = r.upper_proof;
-    j["precision_bits"] = r.precision_bits;
-    j["seconds"] = r.seconds;
-    try {
-      ntk::write_file_atomic(json_path, ntk::json::dump(j) + "\n");
-    } catch (const ntk::io_error& e) {
-      std::cerr << "certify check: " << e.what() << "\n";
-      return 2;
-    }
-  }
-  if (!quiet && json_path != "-") {
-    if (r.valid) {
-      std::cout << "valid: λ_min ∈ [" << cert.claim.lower << ", " << cert.claim.upper << "] for " << source_summary(cert) << "\n"
-                << "  lower: " << r.lower_proof << "\n"
-                << "  upper: " << r.upper_proof << "\n";
-    } else {
-      std::cout << "invalid: " << r.reason << "\n";
-    }
-  }
-  return r.valid ? 0 : 1;
+  ntk::json::value model = ntk::json::value::object();
+  model["depth"] = cert.model.depth;
+  model["activation"] = cert.model.activation;
+  model["convention"] = cert.model.convention;
+  return report_check(path, cert.claim, cert.data, "model", model, r, quiet, json_path,
+                      "λ_min ∈ [" + cert.claim.lower + ", " + cert.claim.upper + "] for " + source_summary(cert));
 }
 
 const command_registrar registrar("check", "re-verify a lambda_min certificate independently", run_check);

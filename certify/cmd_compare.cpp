@@ -114,8 +114,7 @@ int run_compare_empirical(const parsed_args& args) {
     ntk::compare_outcome view;
     view.floats = out.floats;
     std::ostringstream o;
-    o << "data        " << data.source << "  (N = " << data.n << ", d = " << data.d << (job.prep.center ? ", centred" : "")
-      << ", normalize " << ntk::normalization_name(job.prep.normalize) << ")\nnetwork     " << full.source << "  ("
+    o << data_summary(data, job.prep) << "\nnetwork     " << full.source << "  ("
       << ntk::network_describe(full) << ")\ncertified   lambda_min(K = J J^T) in " << bound_text(c.lower, c.upper)
       << (c.certified ? "" : "  (NOT CERTIFIED to --rtol)") << ", " << c.precision_bits << " bits\n";
     if (c.exact_zero) o << "            = 0 exactly: " << c.exact_zero_reason << "\n";
@@ -174,9 +173,8 @@ int run_compare(const std::vector<std::string>& argv) {
 
   if (!quiet && json_path != "-") {
     std::ostringstream o;
-    o << "data        " << data.source << "  (N = " << data.n << ", d = " << data.d
-      << (job.prep.center ? ", centred" : "") << ", normalize " << ntk::normalization_name(job.prep.normalize)
-      << ")\nmodel       ReLU NTK, depth " << job.depth << ", convention " << ntk::kernel_convention_name(job.convention)
+    o << data_summary(data, job.prep)
+      << "\nmodel       ReLU NTK, depth " << job.depth << ", convention " << ntk::kernel_convention_name(job.convention)
       << "\ncertified   lambda_min in " << bound_text(c.lower, c.upper)
       << (c.certified ? "" : "  (NOT CERTIFIED to --rtol)") << ", " << c.precision_bits << " bits\n";
     if (c.exact_zero) o << "            = 0 exactly: " << c.exact_zero_reason << "\n";

@@ -47,23 +47,6 @@ command_spec empirical_spec() {
   return s;
 }
 
-std::string fmt(double v, int digits = 17) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  return buf;
-}
-
-std::string short_bound(const ntk::mreal& lower, const ntk::mreal& upper, int digits = 10) {
-  auto one = [&](const ntk::mreal& x, bool up) -> std::string {
-    mpfr_srcptr p = x.backend().data();
-    if (mpfr_zero_p(p)) return "0";
-    char buf[128];
-    mpfr_snprintf(buf, sizeof buf, up ? "%.*RUe" : "%.*RDe", digits - 1, p);
-    return buf;
-  };
-  return "[" + one(lower, false) + ", " + one(upper, true) + "]";
-}
-
 ntk::json::value verdict(ntk::bound_verdict v) {
   switch (v) {
     case ntk::bound_verdict::holds: return true;
@@ -273,24 +256,17 @@ int run_empirical(const std::vector<std::string>& argv) {
 
   if (!quiet && json_path != "-") {
     std::ostringstream o;
-    o << "data        " << data.source << "  (N = " << data.n << ", d = " << data.d << (job.prep.center ? ", centred" : "")
-      << ", normalize " << ntk::normalization_name(job.prep.normalize) << ")\n";
+    o << data_summary(data, job.prep) << "\n";
     o << "network     " << full.source << "  (" << ntk::network_describe(full) << (output ? ", output " + std::to_string(*output) : "")
       << "; P = " << out.parameters << ")\n";
     o << "lambda_min  " << bound_text(lam.lower, lam.upper) << "   (empirical NTK K = J J^T)\n";
-    if (lam.exact_zero) o << "            = 0 exactly: " << lam.exact_zero_reason << "\n";
-    o << "status      " << (lam.certified ? "CERTIFIED" : "NOT CERTIFIED");
-    if (!lam.exact_zero)
-      o << "  (relative width " << fmt(ntk::relative_width(lam.lower, lam.upper), 3) << (lam.certified ? " <= " : " > ")
-        << "rtol " << job.rtol << ")";
-    o << "\n";
+    o << status_summary(lam, job.rtol);
     if (lam.float64_done) {
       const bool inside = lam.float64_lambda_min >= lam.lower && lam.float64_lambda_min <= lam.upper;
-      o << "float64     " << fmt(lam.float64_lambda_min) << "  (midpoint estimate; " << (inside ? "inside" : "OUTSIDE")
+      o << "float64     " << fmt_g(lam.float64_lambda_min) << "  (midpoint estimate; " << (inside ? "inside" : "OUTSIDE")
         << " the enclosure)\n";
     }
-    o << "precision   " << lam.precision_bits << " bits" << (lam.precision_bits <= 53 ? " (double tier)" : " (MPFI)") << ", "
-      << lam.attempts.size() << " attempt(s)\n";
+    o << precision_summary(lam);
     o << "activations " << out.activations.refined << " decided exactly (" << out.activations.rows_refined << " row(s)), "
       << out.activations.exact_zeros << " exact zero(s), " << out.activations.undecided << " undecided\n";
     if (out.layers_computed) {
@@ -299,7 +275,7 @@ int run_empirical(const std::vector<std::string>& argv) {
                     sc ? "ratio to Thm 5.1 scale" : "");
       o << "layers\n" << line;
       for (const auto& e : out.layers) {
-        std::string r = sc ? fmt(to_d(e.gram_lambda_min.lower) / sc->thm51[e.k], 4) : "";
+        std::string r = sc ? fmt_g(to_d(e.gram_lambda_min.lower) / sc->thm51[e.k], 4) : "";
         const std::string note = e.gram_note.rfind("exactly 0", 0) == 0 ? "  (" + e.gram_note + ")"
                                  : e.gram_certified                    ? ""
                                                                        : "  (wider than --rtol)";
@@ -319,16 +295,16 @@ int run_empirical(const std::vector<std::string>& argv) {
       << "\n";
     if (out.infinite.computed)
       o << "infinite    " << short_bound(out.infinite.lambda_min.lower, out.infinite.lambda_min.upper)
-        << "  (limit for these widths and beta; relative Frobenius distance " << fmt(out.infinite.relative_frobenius_distance, 3)
+        << "  (limit for these widths and beta; relative Frobenius distance " << fmt_g(out.infinite.relative_frobenius_distance, 3)
         << ")\n";
     else if (job.infinite_width)
       o << "infinite    -  (" << out.infinite.note << ")\n";
     if (sc)
-      o << "theorem 4.1 scale " << fmt(sc->thm41, 6) << ", lambda_min/scale in [" << fmt(to_d(lam.lower) / sc->thm41, 4) << ", "
-        << fmt(to_d(lam.upper) / sc->thm41, 4) << "]\n";
-    o << "time        " << fmt(lam.seconds, 3) << " s (kernel " << fmt(out.kernel_seconds, 3) << " s";
-    if (out.layers_computed) o << ", layers " << fmt(out.layers_seconds, 3) << " s";
-    if (out.infinite.computed) o << ", infinite width " << fmt(out.infinite_seconds, 3) << " s";
+      o << "theorem 4.1 scale " << fmt_g(sc->thm41, 6) << ", lambda_min/scale in [" << fmt_g(to_d(lam.lower) / sc->thm41, 4) << ", "
+        << fmt_g(to_d(lam.upper) / sc->thm41, 4) << "]\n";
+    o << "time        " << fmt_g(lam.seconds, 3) << " s (kernel " << fmt_g(out.kernel_seconds, 3) << " s";
+    if (out.layers_computed) o << ", layers " << fmt_g(out.layers_seconds, 3) << " s";
+    if (out.infinite.computed) o << ", infinite width " << fmt_g(out.infinite_seconds, 3) << " s";
     o << ")\n";
     std::cout << o.str();
   }
@@ -353,41 +329,12 @@ int run_empirical_check(const std::string& path, const std::string& text, const 
     std::cerr << "certify check: " << path << ": malformed certificate: " << e.what() << "\n";
     return 2;
   }
-  if (!json_path.empty()) {
-    ntk::json::value j = ntk::json::value::object();
-    j["command"] = "check";
-    j["certificate"] = path;
-    j["valid"] = r.valid;
-    j["reason"] = r.valid ? ntk::json::value() : ntk::json::value(r.reason);
-    j["claim"]["quantity"] = cert.claim.quantity;
-    j["claim"]["lower"] = cert.claim.lower;
-    j["claim"]["upper"] = cert.claim.upper;
-    j["data"]["source"] = cert.data.source;
-    j["data"]["loaded"] = r.data_spec;
-    j["data"]["sha256"] = cert.data.sha256;
-    j["network"]["source"] = cert.network.source;
-    j["network"]["sha256"] = cert.network.sha256;
-    j["lower_proof"] = r.lower_proof;
-    j["upper_proof"] = r.upper_proof;
-    j["precision_bits"] = r.precision_bits;
-    j["seconds"] = r.seconds;
-    try {
-      if (json_path == "-") std::cout << ntk::json::dump(j) << "\n";
-      else ntk::write_file_atomic(json_path, ntk::json::dump(j) + "\n");
-    } catch (const ntk::io_error& e) {
-      std::cerr << "certify check: " << e.what() << "\n";
-      return 2;
-    }
-  }
-  if (!quiet && json_path != "-") {
-    if (r.valid)
-      std::cout << "valid: λ_min(K̄) ∈ [" << cert.claim.lower << ", " << cert.claim.upper << "] for the empirical NTK of "
-                << cert.network.source << " on " << cert.data.source << " (n = " << cert.data.n << ")\n"
-                << "  lower: " << r.lower_proof << "\n  upper: " << r.upper_proof << "\n";
-    else
-      std::cout << "invalid: " << r.reason << "\n";
-  }
-  return r.valid ? 0 : 1;
+  ntk::json::value network = ntk::json::value::object();
+  network["source"] = cert.network.source;
+  network["sha256"] = cert.network.sha256;
+  return report_check(path, cert.claim, cert.data, "network", network, r, quiet, json_path,
+                      "λ_min(K̄) ∈ [" + cert.claim.lower + ", " + cert.claim.upper + "] for the empirical NTK of " +
+                          cert.network.source + " on " + cert.data.source + " (n = " + std::to_string(cert.data.n) + ")");
 }
 
 namespace {

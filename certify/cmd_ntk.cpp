@@ -39,30 +39,6 @@ command_spec ntk_spec() {
   return s;
 }
 
-std::string fmt_double(double v, int digits = 17) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  return buf;
-}
-
-
-// [lower, upper] with `digits` significant digits, rounded outward (short form for the table).
-std::string short_bound(const ntk::mreal& lower, const ntk::mreal& upper, int digits) {
-  auto one = [&](const ntk::mreal& x, bool up) -> std::string {
-    mpfr_srcptr p = x.backend().data();
-    if (mpfr_zero_p(p)) return "0";
-    char buf[128];
-    mpfr_snprintf(buf, sizeof buf, up ? "%.*RUe" : "%.*RDe", digits - 1, p);
-    return buf;
-  };
-  std::string s(1, '[');
-  s += one(lower, false);
-  s += ", ";
-  s += one(upper, true);
-  s += ']';
-  return s;
-}
-
 std::string chain_text(const ntk::chain_outcome& c) {
   std::ostringstream o;
   int enclosures = 0;
@@ -70,7 +46,7 @@ std::string chain_text(const ntk::chain_outcome& c) {
   o << "chain       orders";
   for (std::size_t k = 0; k < c.orders.size(); ++k) o << (k ? "," : " ") << c.orders[k];
   o << "; " << enclosures << " eigenvalue enclosure(s), " << c.attempts.size() << " attempt(s) up to "
-    << c.precision_bits << " bits; " << fmt_double(c.seconds, 3) << " s\n";
+    << c.precision_bits << " bits; " << fmt_g(c.seconds, 3) << " s\n";
   char line[512];
   std::snprintf(line, sizeof line, "  %-14s %-36s %-16s %s\n", "link", "enclosure", "claim", "holds");
   o << line;
@@ -152,27 +128,19 @@ int run_ntk(const std::vector<std::string>& argv) {
 
   if (!quiet && json_path != "-") {
     std::ostringstream o;
-    o << "data        " << data.source << "  (N = " << data.n << ", d = " << data.d
-      << (job.prep.center ? ", centred" : "") << ", normalize " << ntk::normalization_name(job.prep.normalize)
-      << ")\nmodel       ReLU NTK, depth " << job.depth << ", convention " << ntk::kernel_convention_name(job.convention)
+    o << data_summary(data, job.prep)
+      << "\nmodel       ReLU NTK, depth " << job.depth << ", convention " << ntk::kernel_convention_name(job.convention)
       << "\nlambda_min  " << bound_text(out.lower, out.upper) << "\n";
-    if (out.exact_zero) {
-      o << "            = 0 exactly: " << out.exact_zero_reason << "\n";
-    }
-    o << "status      " << (out.certified ? "CERTIFIED" : "NOT CERTIFIED");
-    const double rw = ntk::relative_width(out.lower, out.upper);
-    if (!out.exact_zero) o << "  (relative width " << fmt_double(rw, 3) << (out.certified ? " <= " : " > ") << "rtol " << job.rtol << ")";
-    o << "\n";
+    o << status_summary(out, job.rtol);
     if (out.float64_done) {
       const bool inside = out.float64_lambda_min >= out.lower && out.float64_lambda_min <= out.upper;
-      o << "float64     " << fmt_double(out.float64_lambda_min) << "  ("
+      o << "float64     " << fmt_g(out.float64_lambda_min) << "  ("
         << (inside ? "inside" : "OUTSIDE") << " the certified enclosure"
         << (out.float64_method == "rayleigh" ? "; float64 kernel's Rayleigh quotient at the certified eigenvector" : "")
         << ")\n";
     }
-    o << "precision   " << out.precision_bits << " bits" << (out.precision_bits <= 53 ? " (double tier)" : " (MPFI)")
-      << ", " << out.attempts.size() << " attempt(s)\ntime        " << fmt_double(out.seconds, 3) << " s\n"
-      << "memory      peak RSS " << fmt_double(static_cast<double>(ntk::peak_rss_bytes()) / 1e9, 3) << " GB\n";
+    o << precision_summary(out) << "time        " << fmt_g(out.seconds, 3) << " s\n"
+      << "memory      peak RSS " << fmt_g(static_cast<double>(ntk::peak_rss_bytes()) / 1e9, 3) << " GB\n";
     if (chain) o << chain_text(*chain);
     std::cout << o.str();
   }

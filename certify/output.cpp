@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 #include "certificate/io.hpp"
@@ -204,6 +205,84 @@ ntk::json::value float_report_json(const ntk::float_report& r) {
   f["max_rel_excess"] = r.entries.max_rel_excess;
   f["seconds"] = r.seconds;
   return f;
+}
+
+std::string fmt_g(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+
+std::string short_bound(const ntk::mreal& lower, const ntk::mreal& upper, int digits) {
+  auto one = [&](const ntk::mreal& x, bool up) -> std::string {
+    mpfr_srcptr p = x.backend().data();
+    if (mpfr_zero_p(p)) return "0";
+    char buf[128];
+    mpfr_snprintf(buf, sizeof buf, up ? "%.*RUe" : "%.*RDe", digits - 1, p);
+    return buf;
+  };
+  return "[" + one(lower, false) + ", " + one(upper, true) + "]";
+}
+
+std::string data_summary(const ntk::dataset& x, const ntk::preprocessing& prep) {
+  std::ostringstream o;
+  o << "data        " << x.source << "  (N = " << x.n << ", d = " << x.d << (prep.center ? ", centred" : "")
+    << ", normalize " << ntk::normalization_name(prep.normalize) << ")";
+  return o.str();
+}
+
+std::string status_summary(const ntk::ntk_outcome& out, double rtol) {
+  std::ostringstream o;
+  if (out.exact_zero) o << "            = 0 exactly: " << out.exact_zero_reason << "\n";
+  o << "status      " << (out.certified ? "CERTIFIED" : "NOT CERTIFIED");
+  if (!out.exact_zero)
+    o << "  (relative width " << fmt_g(ntk::relative_width(out.lower, out.upper), 3) << (out.certified ? " <= " : " > ")
+      << "rtol " << rtol << ")";
+  o << "\n";
+  return o.str();
+}
+
+std::string precision_summary(const ntk::ntk_outcome& out) {
+  std::ostringstream o;
+  o << "precision   " << out.precision_bits << " bits" << (out.precision_bits <= 53 ? " (double tier)" : " (MPFI)") << ", "
+    << out.attempts.size() << " attempt(s)\n";
+  return o.str();
+}
+
+int report_check(const std::string& path, const ntk::certificate::claim_part& claim,
+                 const ntk::certificate::data_part& data, const char* kind_key, const ntk::json::value& kind,
+                 const ntk::check_result& r, bool quiet, const std::string& json_path, const std::string& claim_text) {
+  if (!json_path.empty()) {
+    ntk::json::value j = ntk::json::value::object();
+    j["command"] = "check";
+    j["certificate"] = path;
+    j["valid"] = r.valid;
+    j["reason"] = r.valid ? ntk::json::value() : ntk::json::value(r.reason);
+    j["claim"]["quantity"] = claim.quantity;
+    j["claim"]["lower"] = claim.lower;
+    j["claim"]["upper"] = claim.upper;
+    j["data"]["source"] = data.source;
+    j["data"]["loaded"] = r.data_spec;
+    j["data"]["sha256"] = data.sha256;
+    j[kind_key] = kind;
+    j["lower_proof"] = r.lower_proof;
+    j["upper_proof"] = r.upper_proof;
+    j["precision_bits"] = r.precision_bits;
+    j["seconds"] = r.seconds;
+    try {
+      write_output(json_path, ntk::json::dump(j) + "\n");
+    } catch (const ntk::io_error& e) {
+      std::cerr << "certify check: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (!quiet && json_path != "-") {
+    if (r.valid)
+      std::cout << "valid: " << claim_text << "\n  lower: " << r.lower_proof << "\n  upper: " << r.upper_proof << "\n";
+    else
+      std::cout << "invalid: " << r.reason << "\n";
+  }
+  return r.valid ? 0 : 1;
 }
 
 }  // namespace certify

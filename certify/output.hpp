@@ -12,6 +12,8 @@
 #include "driver/ntk_lambda_min.hpp"
 #include "base/progress.hpp"
 #include "interval/minterval.hpp"
+#include "certificate/certificate.hpp"
+#include "certificate/checker.hpp"
 #include "certificate/json.hpp"
 #include "kernel/convention.hpp"
 
@@ -69,5 +71,33 @@ class terminal_progress final : public ntk::progress_sink {
   std::chrono::steady_clock::time_point start_, last_;
   std::mutex mu_;
 };
+
+// ---- the human summaries on stdout --------------------------------------------------------------
+
+// printf's "%.<digits>g" of v.
+std::string fmt_g(double v, int digits = 17);
+
+// "[lower, upper]" with `digits` significant digits, rounded outward (a zero endpoint prints as 0).
+std::string short_bound(const ntk::mreal& lower, const ntk::mreal& upper, int digits = 10);
+
+// "data        SOURCE  (N = n, d = d[, centred], normalize NAME)", without a line end.
+std::string data_summary(const ntk::dataset& x, const ntk::preprocessing& prep);
+
+// The lines of a λ_min certification after its enclosure: "            = 0 exactly: REASON" when
+// λ_min = 0 was proven exactly, then "status      CERTIFIED|NOT CERTIFIED" with the relative width
+// against rtol (unless exactly zero).
+std::string status_summary(const ntk::ntk_outcome& out, double rtol);
+
+// "precision   B bits (double tier|MPFI), K attempt(s)", with a line end.
+std::string precision_summary(const ntk::ntk_outcome& out);
+
+// The report of certify check for either certificate kind (docs/cli.md): with --json PATH|- the
+// object {command, certificate, valid, reason, claim, data, <kind_key>: kind, lower_proof,
+// upper_proof, precision_bits, seconds}, written atomically or to stdout; then, unless quiet or
+// --json -, "valid: " + claim_text with both proofs, or "invalid: " + the reason, on stdout.
+// Returns the exit status: 0 valid, 1 invalid, 2 when the JSON cannot be written.
+int report_check(const std::string& path, const ntk::certificate::claim_part& claim,
+                 const ntk::certificate::data_part& data, const char* kind_key, const ntk::json::value& kind,
+                 const ntk::check_result& r, bool quiet, const std::string& json_path, const std::string& claim_text);
 
 }  // namespace certify
