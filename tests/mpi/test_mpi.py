@@ -90,6 +90,12 @@ for name, data, model, runs in DATASETS:
         check(e[0] <= e[1], f"{tag}: lower <= upper")
         check(e[0] > 0, f"{tag}: positive lower bound (the test proved something)")
         check(overlap(e, r), f"{tag}: [{float(e[0])}, {float(e[1])}] overlaps certify ntk [{float(r[0])}, {float(r[1])}]")
+        dj = j["distributed"]
+        check(dj["cholesky_constant"] <= dj["cholesky_constant_a_priori"], f"{tag}: constant <= the a-priori one")
+        if j["data"]["n"] >= 1000:  # 4 steps of 256 columns: the blocked constant is about 1/3 of c'
+            check(dj["cholesky_constant_kind"] == "blocked a-posteriori"
+                  and dj["cholesky_constant"] < 0.6 * dj["cholesky_constant_a_priori"],
+                  f"{tag}: blocked constant {dj['cholesky_constant']} vs a priori {dj['cholesky_constant_a_priori']}")
         rw = j["lambda_min"]["relative_width"]
         check(rw < 1e-6, f"{tag}: relative width {rw} < 1e-6")
         check(j["lambda_min"]["certified"] == (rw <= 1e-6) and (p.returncode == 0) == j["lambda_min"]["certified"],
