@@ -72,7 +72,11 @@ ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<
       k = ntk_compute<I>(g, job.depth, progress);
     }
     apply_convention(k, kernel_which::K, job.convention, job.data->d, job.depth);
-    b = lambda_min_enclose<I>(k, true, h, progress);
+    // The precise tier may prove the lower bound by a double-word Cholesky when that is accurate
+    // enough for --rtol (lambda_min_options): much faster than MPFR at 128 bits.
+    lambda_min_options opt;
+    opt.dw_relative_width = job.rtol / 8;
+    b = lambda_min_enclose_mpfr(k, true, h, progress, opt);
   }
   ntk_attempt a;
   a.precision_bits = interval_traits<I>::precision_bits();

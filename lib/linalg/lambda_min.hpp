@@ -3,7 +3,7 @@
 //
 // Lower bound: Rump's floating-point Cholesky test (verified_cholesky.hpp) on the midpoint shifted
 // just below the estimated lambda_min; binary64 blocked Cholesky for dinterval, raw MPFR loops at the
-// working precision for minterval. Upper bound: the Rayleigh quotient of an approximate eigenvector,
+// working precision for minterval (or, on request, double-word arithmetic: lambda_min_options). Upper bound: the Rayleigh quotient of an approximate eigenvector,
 // every rounding error and the entry radii accounted for (midpoint-radius with gamma_n bounds for
 // dinterval, MPFI over the entries for minterval).
 // Estimates (binary64 tier): the hint if given, otherwise the Cholesky-steered block inverse
@@ -84,6 +84,22 @@ lambda_min_bounds lambda_min_enclose(const dense_matrix<I>& A, bool known_psd,
   null_progress quiet;
   return lambda_min_enclose<I>(A, known_psd, hint, quiet);
 }
+
+// Options of the MPFR tier (lambda_min_enclose_mpfr).
+struct lambda_min_options {
+  // The Cholesky test may run in double-word arithmetic (unit roundoff 2^-100 at binary64 speed,
+  // docs/numerics.md "Double-word Cholesky") instead of MPFR when the working precision is at most
+  // 160 bits and the double-word constant, estimated from the shifted diagonal, is at most this
+  // fraction of |lambda_min estimate| (and at most 2^-30 of it). 0 (the default): always MPFR, so
+  // the width is that of the working precision. Callers that only need a relative width rtol pass
+  // about rtol / 8. The result is rigorous either way; `note` says when double-word proved `lower`.
+  double dw_relative_width = 0;
+};
+
+// lambda_min_enclose<minterval> with options (the template above uses the defaults).
+lambda_min_bounds lambda_min_enclose_mpfr(const dense_matrix<minterval>& A, bool known_psd,
+                                          const lambda_min_hint* hint, progress_sink& progress,
+                                          const lambda_min_options& options);
 
 // Returns true only if lambda_min(X) > t is proved for every symmetric X with X_ij in
 // A(i,j) ∩ A(j,i): one Cholesky of mid - (t + r + c) I. False means "not proved" (the matrix may
