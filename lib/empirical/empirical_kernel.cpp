@@ -134,6 +134,7 @@ empirical_parts<I> empirical_kernel(const network& net, const dataset& data, con
     std::vector<I> G(N * nout);
 #pragma omp parallel for schedule(dynamic, 4)
     for (long ii = 0; ii < NN; ++ii) {
+      if (progress.stop_requested()) continue;  // the caller discards the result (base/progress.hpp)
       const auto i = static_cast<std::size_t>(ii);
       for (std::size_t j = 0; j < nout; ++j) {
         I acc = tr::point(b ? b[j] : 0.0);
@@ -186,6 +187,7 @@ empirical_parts<I> empirical_kernel(const network& net, const dataset& data, con
     std::vector<I> B(N * nl, tr::point(0.0));
 #pragma omp parallel for schedule(dynamic, 4)
     for (long ii = 0; ii < NN; ++ii) {
+      if (progress.stop_requested()) continue;  // the caller discards the result (base/progress.hpp)
       const auto i = static_cast<std::size_t>(ii);
       for (std::size_t k = 0; k < nl; ++k) {
         if (!S[i * nl + k]) continue;
@@ -204,6 +206,7 @@ empirical_parts<I> empirical_kernel(const network& net, const dataset& data, con
     dense_matrix<I> g(N, N);
 #pragma omp parallel for schedule(dynamic, 4)
     for (long ii = 0; ii < NN; ++ii) {
+      if (progress.stop_requested()) continue;  // the caller discards the result (base/progress.hpp)
       const auto i = static_cast<std::size_t>(ii);
       for (std::size_t j = i; j < N; ++j) {
         I acc = tr::point(0.0);

@@ -87,6 +87,7 @@ packed_state<I> run_recursion(const geometry<I>& g, int upto, bool keep_gdot, pr
     const double lmax = static_cast<double>(l);
 #pragma omp parallel for schedule(dynamic, 8)
     for (long ii = 0; ii < nn; ++ii) {
+      if (progress.stop_requested()) continue;  // the caller discards the result (base/progress.hpp)
       const std::size_t begin = s.row_start(ii), end = begin + (n - ii - 1);
       for (std::size_t p = begin; p < end; ++p) {
         const relu_image<I> r = relu_map(s.corr[p], cst);

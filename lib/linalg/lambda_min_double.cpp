@@ -159,7 +159,7 @@ lambda_min_bounds lambda_min_enclose_midrad(const symmetric_midrad& S, double r,
     // Cholesky tests steered by block inverse iteration (shift_search.hpp); LAPACK's dense
     // eigensolver only when that search cannot start or does not converge.
     progress.update("lambda_min: shift search 53 bits", 0.2);
-    shift_search_result sr = lambda_min_shift_search(S, r);
+    shift_search_result sr = lambda_min_shift_search(S, r, 12, &progress);
     if (sr.best.success) best = sr.best;
     factor.swap(sr.factor);
     if (std::isfinite(sr.estimate)) {

@@ -95,7 +95,8 @@ double rump_constant_estimate(const symmetric_midrad& S, double sigma) {
   return rump_constant_binary64(S.n, tr, mx);
 }
 
-shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r, std::size_t block) {
+shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r, std::size_t block,
+                                            progress_sink* progress) {
   shift_search_result out;
   const std::size_t n = S.n;
   if (!S.finite || n == 0) {
@@ -117,6 +118,7 @@ shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r,
   std::vector<double>& F = out.factor;
   bool valid = false;
   auto test = [&](double sigma) {
+    if (progress) progress->update("lambda_min: shift search 53 bits", 0.2);
     shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma, &F);
     ++out.choleskys;
     valid = res.success;

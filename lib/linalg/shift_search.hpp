@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "linalg/midrad.hpp"
+#include "base/progress.hpp"
 #include "linalg/verified_cholesky.hpp"
 
 namespace ntk {
@@ -52,6 +53,8 @@ double rump_constant_estimate(const symmetric_midrad& S, double sigma);
 
 // Searches a proven shift just below lambda_min(mid) of S (S.finite required), with r >=
 // rho(off-diagonal radius) as in shifted_cholesky_test. block: columns of the iteration block.
-shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r, std::size_t block = 12);
+// progress (optional) gets a report before every Cholesky test (a cancellation point for callers).
+shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r, std::size_t block = 12,
+                                            progress_sink* progress = nullptr);
 
 }  // namespace ntk
