@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -152,7 +153,7 @@ ntk::network to_network(const py::object& weights, const py::object& biases, con
   if (layout == "detect") lay = ntk::weight_layout::detect;
   else if (layout == "out-in") lay = ntk::weight_layout::out_in;
   else if (layout == "in-out") lay = ntk::weight_layout::in_out;
-  else throw certify::usage_error("--layout takes out-in or in-out, not '" + layout + "'");
+  else throw certify::usage_error("--layout takes detect, out-in or in-out, not '" + layout + "'");
   if (py::isinstance<py::str>(weights)) {
     if (!biases.is_none()) throw certify::usage_error("biases are read from the --network SPEC; pass biases=None");
     return ntk::network_load(weights.cast<std::string>(), lay);
@@ -270,12 +271,16 @@ class interrupt_sink final : public ntk::progress_sink {
     const auto now = clock_type::now();
     const double gap = std::chrono::duration<double>(now - last_).count();
     if (gap > max_gap.load()) max_gap.store(gap);
+    if (trace_) std::fprintf(stderr, "ntkcert progress: %.3f s before '%.*s'\n", gap, static_cast<int>(stage.size()), stage.data());
     last_ = now;
     if (!sigint_seen || omp_in_parallel()) return;
     if (stage.substr(0, 12) == "lipsdp: sdpa") return;
     throw interrupted{};
   }
+  bool stop_requested() const override { return sigint_seen != 0; }
   clock_type::time_point last_ = clock_type::now();
+  // NTKCERT_TRACE_PROGRESS=1: print each report and the time since the previous one (diagnostics).
+  const bool trace_ = std::getenv("NTKCERT_TRACE_PROGRESS") != nullptr;
 };
 
 }  // namespace
@@ -310,6 +315,8 @@ computation::~computation() {
 }
 
 ntk::progress_sink& computation::progress() { return p_->sink; }
+
+bool computation::sigint_received() const { return sigint_seen != 0; }
 
 void raise_keyboard_interrupt() {
   if (PyErr_CheckSignals() != 0 && PyErr_Occurred()) return;  // Python's handler raised

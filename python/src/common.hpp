@@ -95,6 +95,7 @@ class computation {
   computation(const computation&) = delete;
   computation& operator=(const computation&) = delete;
   ntk::progress_sink& progress();
+  bool sigint_received() const;  // SIGINT arrived since the guard was created
 
  private:
   struct impl;
@@ -106,16 +107,17 @@ class computation {
 void raise_keyboard_interrupt();
 
 // Runs f(progress) with the GIL released under a `computation` guard and returns its result. If
-// the computation was interrupted, raises KeyboardInterrupt (py::error_already_set). Callers write
-// their outputs (certificates) only after run() returns, so an interrupted call writes nothing.
-// A SIGINT that arrives after the last progress report is re-delivered to Python, which raises
-// KeyboardInterrupt at its next check.
+// SIGINT arrived during the call (whether f stopped at a progress report or ran to its end), the
+// result is discarded and KeyboardInterrupt raised (py::error_already_set): loops that skip work
+// on progress_sink::stop_requested() may have returned garbage. Callers write their outputs
+// (certificates) only after run() returns, so an interrupted call writes nothing.
 template <class F>
 auto run(F&& f) {
   {
     computation c;
     try {
-      return f(c.progress());
+      auto result = f(c.progress());
+      if (!c.sigint_received()) return result;
     } catch (const interrupted&) {
     }
   }

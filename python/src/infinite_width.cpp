@@ -85,6 +85,7 @@ py::dict lambda_min(const py::object& X, long depth, bool center, const std::str
   const ntk::ntk_outcome out = run([&](ntk::progress_sink& progress) { return ntk::ntk_lambda_min(c.job, progress); });
   ntk::json::value j;
   py::dict r = lambda_min_result(c, out, j);
+  j["peak_rss_bytes"] = ntk::peak_rss_bytes();  // of this process so far, as certify ntk reports its own
   r["json"] = ntk::json::dump(j);
   return r;
 }
@@ -130,6 +131,7 @@ py::dict chain(const py::object& X, long depth, const std::string& orders, bool 
   // The "chain" and "chain_run" blocks of certify ntk --chain --json -, built by the CLI's code.
   j["chain"] = certify::chain_json(ch);
   j["chain_run"] = certify::chain_run_json(ch);
+  j["peak_rss_bytes"] = ntk::peak_rss_bytes();
   py::list py_orders, py_und;
   for (unsigned o : ch.orders) py_orders.append(o);
   for (const auto& u : ch.undecided) py_und.append(u);

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -335,6 +336,31 @@ class CompareTest(unittest.TestCase):
         self.assertIn(str(cm.exception), err)
 
 
+def strip_volatile(doc, sources=True, drop=()):
+    """The document without wall times (and, with sources, without the data/network names and hashes,
+    which differ between an in-memory array and the file holding the same numbers; and without the
+    keys in drop)."""
+    if isinstance(doc, dict):
+        out = {}
+        for k, v in doc.items():
+            if k in ("seconds", "timing") or k.endswith("_seconds") or k in drop:
+                continue
+            if sources and k in ("source", "sha256"):
+                continue
+            out[k] = strip_volatile(v, sources, drop)
+        return out
+    if isinstance(doc, list):
+        return [strip_volatile(v, sources, drop) for v in doc]
+    return doc
+
+
+def cli_json(test, *args, code=None):
+    rc, out, err = run_certify(*args, "--json", "-")
+    if code is not None:
+        test.assertEqual(rc, code, err)
+    return json.loads(out)
+
+
 class EmpiricalTest(unittest.TestCase):
     def test_agrees_with_cli_on_the_same_network(self):
         import hashlib
@@ -346,30 +372,80 @@ class EmpiricalTest(unittest.TestCase):
             xp, npz = os.path.join(tmp, "x.npy"), os.path.join(tmp, "net.npz")
             np.save(xp, X)
             np.savez(npz, W1=W[0], W2=W[1], W3=W[2], b1=b[0], b2=b[1], b3=b[2])
-            code, out, err = run_certify("empirical", "--data", xp, "--network", npz, "--output", "1",
-                                         "--lambda-only", "--json", "-")
-            self.assertEqual(code, 0, err)
-            cli = json.loads(out)
+            # The full report (layers, Jlb, Jub, activations): the same document as the CLI's.
+            cli = cli_json(self, "empirical", "--data", xp, "--network", npz, "--output", "1")
             r = ntkcert.empirical(X, W, b, output=1)
-            py = json.loads(r.json)
-            # Same network, same rows: both enclosures contain λ_min(J Jᵀ), so they meet.
-            self.assertLessEqual(r.lower_fraction, Fraction(cli["lambda_min"]["upper"]))
-            self.assertLessEqual(Fraction(cli["lambda_min"]["lower"]), r.upper_fraction)
-            self.assertEqual(sorted(py["lambda_min"]), sorted(cli["lambda_min"]))
-            self.assertEqual(py["data"]["n"], cli["data"]["n"])
+            self.assertEqual(strip_volatile(json.loads(r.json)), strip_volatile(cli))
+            self.assertEqual(r.lower, cli["lambda_min"]["lower"])
+            self.assertEqual(r.upper, cli["lambda_min"]["upper"])
+            self.assertEqual(len(r.layers), 3)
+            for e, c in zip(r.layers, cli["layers"]):
+                self.assertEqual(e["gram_lambda_min"].lower, c["gram_lambda_min"]["lower"])
+                self.assertEqual(e["backward_min_sq"].upper, c["backward_min_sq"]["upper"])
+            self.assertEqual(r.schur_holds, cli["schur_bound"]["holds"])
+            self.assertEqual(r.diagonal_holds, cli["diagonal_min"]["holds"])
+            # Jlb <= λ_min <= Jub whenever the verdicts say so.
+            if r.schur_holds is True:
+                self.assertLessEqual(r.schur_bound.upper_fraction, r.upper_fraction)
+            if r.diagonal_holds is True:
+                self.assertLessEqual(r.lower_fraction, r.diagonal_min.upper_fraction)
             self.assertEqual(r.parameters, cli["network"]["parameters"])
             self.assertEqual(r.network_sha256, hashlib.sha256(b"".join(
                 np.asarray(a, dtype="<f8").tobytes() for a in W + b)).hexdigest())
+            # The same file through SPEC strings: identical documents, names and hashes included.
+            r = ntkcert.empirical(xp, npz, output=1, lambda_only=True)
+            cli = cli_json(self, "empirical", "--data", xp, "--network", npz, "--output", "1", "--lambda-only")
+            self.assertEqual(strip_volatile(json.loads(r.json), sources=False), strip_volatile(cli, sources=False))
+            self.assertIsNone(r.layers)
             # Without biases, one output, float32 weights (widened exactly).
             W1 = [w.astype(np.float32) for w in W[:2]] + [W[2][:1]]
             np.savez(npz, W1=W1[0], W2=W1[1], W3=W1[2])
-            code, out, err = run_certify("empirical", "--data", xp, "--network", npz, "--lambda-only", "--json", "-")
+            cli = cli_json(self, "empirical", "--data", xp, "--network", npz, "--lambda-only", code=0)
+            r = ntkcert.empirical(X, W1, lambda_only=True)
+            self.assertEqual(strip_volatile(json.loads(r.json)), strip_volatile(cli))
+
+    def test_infinite_width_and_theorem_scales(self):
+        # A random: network: the CLI knows β; the same weights as arrays with init="he" give the
+        # same prediction and scales.
+        spec = "random:widths=4,30,20,1&init=he&seed=5"
+        X = np.random.default_rng(43).normal(size=(7, 4))
+        with tempfile.TemporaryDirectory() as tmp:
+            xp, npz = os.path.join(tmp, "x.npy"), os.path.join(tmp, "net.npz")
+            np.save(xp, X)
+            cli = cli_json(self, "empirical", "--data", xp, "--network", spec, "--save-network", npz)
+            r = ntkcert.empirical(xp, spec)
+            self.assertEqual(strip_volatile(json.loads(r.json), sources=False), strip_volatile(cli, sources=False))
+            self.assertIsNotNone(r.infinite_width["lambda_min"])
+            self.assertIsNotNone(r.theorem_4_1_scale)
+            z = np.load(npz)
+            W = [z["W1"], z["W2"], z["W3"]]
+            r2 = ntkcert.empirical(X, W, init="he")
+            doc = json.loads(r2.json)
+            self.assertEqual(strip_volatile(doc["infinite_width"]), strip_volatile(cli["infinite_width"]))
+            self.assertEqual(doc["theorem_4_1"], cli["theorem_4_1"])
+            self.assertEqual([l["theorem_5_1"] for l in doc["layers"]], [l["theorem_5_1"] for l in cli["layers"]])
+            r3 = ntkcert.empirical(X, W)  # β unknown: no prediction, as for a file
+            self.assertIsNone(r3.infinite_width["lambda_min"])
+            self.assertIsNone(r3.theorem_4_1_scale)
+
+    def test_certificate_written_and_checked(self):
+        X = np.random.default_rng(44).normal(size=(6, 3))
+        with tempfile.TemporaryDirectory() as tmp:
+            xp, cert = os.path.join(tmp, "x.npy"), os.path.join(tmp, "cert.json")
+            np.save(xp, X)
+            spec = "random:widths=3,12,1&seed=2"
+            r = ntkcert.empirical(xp, spec, certificate=cert)
+            self.assertEqual(r.certificate, cert)
+            c = ntkcert.check(cert)
+            self.assertTrue(c["valid"], c)
+            self.assertEqual(c["kind"], "empirical")
+            code, _, err = run_certify("check", cert)
             self.assertEqual(code, 0, err)
-            cli = json.loads(out)
-            r = ntkcert.empirical(X, W1)
-            self.assertLessEqual(r.lower_fraction, Fraction(cli["lambda_min"]["upper"]))
-            self.assertLessEqual(Fraction(cli["lambda_min"]["lower"]), r.upper_fraction)
-            self.assertEqual(r.float64 is None or r.lower_float <= r.upper_float, True)
+            # In-memory arrays cannot be re-read by the checker: refused before any work.
+            other = os.path.join(tmp, "other.json")
+            with self.assertRaises(ValueError):
+                ntkcert.empirical(X, [np.ones((4, 3)), np.ones((1, 4))], certificate=other)
+            self.assertFalse(os.path.exists(other))
 
     def test_bad_input_raises_the_cli_message(self):
         rng = np.random.default_rng(42)
@@ -379,34 +455,51 @@ class EmpiricalTest(unittest.TestCase):
             xp, npz = os.path.join(tmp, "x.npy"), os.path.join(tmp, "net.npz")
             np.save(xp, X)
             np.savez(npz, W1=W[0], W2=W[1])
-            for extra, kw in (([], {}), (["--output", "7"], dict(output=7))):
+            cases = (([], {}), (["--output", "7"], dict(output=7)), (["--rtol", "-1"], dict(output=0, rtol=-1)),
+                     (["--precision", "12"], dict(output=0, precision=12)))
+            for extra, kw in cases:
                 code, _, err = run_certify("empirical", "--data", xp, "--network", npz, "--lambda-only", *extra)
                 self.assertEqual(code, 2)
                 with self.assertRaises(ValueError) as cm:
                     ntkcert.empirical(X, W, **kw)
                 self.assertIn(str(cm.exception).split("network ")[0], err)
+            code, _, err = run_certify("empirical", "--data", xp, "--network", npz, "--output", "0", "--layout", "up")
+            with self.assertRaises(ValueError) as cm:
+                ntkcert.empirical(xp, npz, output=0, layout="up")
+            self.assertIn(str(cm.exception), err)
         with self.assertRaises(ValueError):
             ntkcert.empirical(X, [rng.normal(size=(5, 4)), rng.normal(size=(1, 5))])
+        with self.assertRaises(ValueError):
+            ntkcert.empirical(X, W, output=0, init="xavier")
 
 
 class LipschitzTest(unittest.TestCase):
-    def test_agrees_with_cli_and_mpmath(self):
+    maxDiff = None
+
+    def setUp(self):
         rng = np.random.default_rng(51)
-        W = [rng.normal(size=(6, 4)), rng.normal(size=(5, 6)), rng.normal(size=(1, 5))]
-        b = [rng.normal(size=6), rng.normal(size=5), rng.normal(size=1)]
-        with tempfile.TemporaryDirectory() as tmp:
-            npz = os.path.join(tmp, "net.npz")
-            np.savez(npz, W1=W[0], W2=W[1], W3=W[2], b1=b[0], b2=b[1], b3=b[2])
-            code, out, err = run_certify("lipschitz", "--network", npz, "--methods", "product", "--json", "-")
-            self.assertEqual(code, 0, err)
-            cli = json.loads(out)
-        r = ntkcert.lipschitz(W, b)
+        self.W = [rng.normal(size=(6, 4)), rng.normal(size=(5, 6)), rng.normal(size=(1, 5))]
+        self.b = [rng.normal(size=6), rng.normal(size=5), rng.normal(size=1)]
+        self.X = rng.normal(size=(8, 4))
+        self.tmp = tempfile.TemporaryDirectory()
+        self.npz = os.path.join(self.tmp.name, "net.npz")
+        self.xp = os.path.join(self.tmp.name, "x.npy")
+        W, b = self.W, self.b
+        np.savez(self.npz, W1=W[0], W2=W[1], W3=W[2], b1=b[0], b2=b[1], b3=b[2])
+        np.save(self.xp, self.X)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_product_against_cli_and_mpmath(self):
+        cli = cli_json(self, "lipschitz", "--network", self.npz, "--methods", "product", code=0)
+        r = ntkcert.lipschitz(self.W, self.b, methods=["product"])
         # The same deterministic computation on the same doubles: the same outward decimals.
+        self.assertEqual(strip_volatile(json.loads(r["json"])), strip_volatile(cli))
         self.assertEqual(r["upper"], cli["lipschitz"]["upper"])
         self.assertEqual(r["certified"], cli["lipschitz"]["certified"])
         prod = mpmath.mpf(1)
-        for e, c, w in zip(r["layers"], cli["methods"][0]["layers"], W):
-            self.assertEqual((e["lower"], e["upper"]), (c["lower"], c["upper"]))
+        for e, w in zip(r["methods"][0]["layers"], self.W):
             # ||W||_2 from mpmath's symmetric eigenvalues of W^T W at 60 digits.
             M = mpmath.matrix(w.tolist())
             norm = mpmath.sqrt(max(mpmath.eigsy(M.T * M, eigvals_only=True)))
@@ -416,11 +509,180 @@ class LipschitzTest(unittest.TestCase):
         self.assertLessEqual(r["bound"].upper_fraction, to_fraction(prod) * Fraction(1 + 1e-9))
         self.assertEqual(r["widths"], [4, 6, 5, 1])
 
-    def test_bad_weights_raise(self):
+    def test_all_methods_and_local_balls_agree_with_cli(self):
+        # The CLI's default methods; time_limit 0 keeps the Jacobian search deterministic.
+        common = ["--time-limit", "0", "--data", self.xp, "--radius", "0.05"]
+        cli = cli_json(self, "lipschitz", "--network", self.npz, *common)
+        r = ntkcert.lipschitz(self.W, self.b, time_limit=0, data=self.X, radius=0.05)
+        self.assertEqual(strip_volatile(json.loads(r["json"])), strip_volatile(cli))
+        self.assertEqual([m["name"] for m in r["methods"]], ["product", "lipsdp-layer", "lipsdp-neuron", "jacobian"])
+        self.assertEqual(r["exit_status"] == 0, cli["lipschitz"]["certified"])
+        lo, hi = r["bound"].lower_fraction, r["bound"].upper_fraction
+        self.assertLessEqual(lo, hi)
+        for m in r["methods"]:
+            if m["certified"] and m["kind"] == "upper":
+                self.assertLessEqual(hi, m["enclosure"].upper_fraction)
+        for p in r["local"]["points"]:
+            self.assertLessEqual(p["enclosure"].lower_fraction, p["enclosure"].upper_fraction)
+            self.assertLessEqual(p["enclosure"].upper_fraction, hi)
+        # g_2 and f_2, l2 balls, LipSDP local upper bounds.
+        for extra, kw in ((["--map", "f", "--layer", "2", "--norm", "2", "--local-upper", "best"],
+                           dict(map="f", layer=2, norm="2", local_upper="best")),
+                          (["--layer", "2", "--methods", "product,jacobian", "--seed", "3"],
+                           dict(layer=2, methods="product,jacobian", seed=3))):
+            cli = cli_json(self, "lipschitz", "--network", self.npz, *common, *extra)
+            r = ntkcert.lipschitz(self.npz, time_limit=0, data=self.xp, radius=0.05, **kw)
+            self.assertEqual(strip_volatile(json.loads(r["json"]), sources=False), strip_volatile(cli, sources=False))
+
+    def assert_same_feature_map(self, py, cli):
+        """The same claims: equal verdicts and meeting enclosures (both contain the true maxima).
+        The documents are usually identical, but the witness among tied pairs (e.g. every pair has
+        ratio 1 at l = 1) and, rarely, the precision at which escalation stops depend on the order in
+        which the threads' maxima merge."""
+        a, b = py["feature_map"], cli["feature_map"]
+        self.assertEqual(py["data"]["n"], cli["data"]["n"])
+        self.assertEqual((a["certified"], a["pairs"], a["identical_pairs"]),
+                         (b["certified"], b["pairs"], b["identical_pairs"]))
+        pairs = [(a["ntk_holder_half"], b["ntk_holder_half"]), (a["ntk_lipschitz_ratio"], b["ntk_lipschitz_ratio"])]
+        for x, y in zip(a["layers"], b["layers"]):
+            self.assertEqual((x["l"], x["holds"]), (y["l"], y["holds"]))
+            pairs.append((x["max_ratio"], y["max_ratio"]))
+        for x, y in pairs:
+            self.assertLessEqual(Fraction(x["lower"]), Fraction(y["upper"]))
+            self.assertLessEqual(Fraction(y["lower"]), Fraction(x["upper"]))
+
+    def test_feature_map_agrees_with_cli(self):
+        for kind in ("nngp", "ntk"):
+            cli = cli_json(self, "lipschitz", "--feature-map", kind, "--data", self.xp, "--depth", "3")
+            r = ntkcert.lipschitz(feature_map=kind, data=self.xp, depth=3)
+            self.assert_same_feature_map(json.loads(r["json"]), cli)
+            self.assertEqual(json.loads(r["json"])["data"], cli["data"])  # same file: same name and hash
+            for e in r["layers"]:
+                i, j = e["max_ratio"]["witness"]
+                self.assertTrue(0 <= i < 8 and 0 <= j < 8 and i != j)
+                if kind == "nngp":
+                    self.assertEqual(e["holds"], e["max_ratio"]["enclosure"].upper_fraction <= 1)
+            r2 = ntkcert.lipschitz_feature_map(self.X, kind)
+            self.assert_same_feature_map(json.loads(r2["json"]), cli)
+
+    def test_bad_input_raises_the_cli_message(self):
+        cases = [(["--methods", "product,sdp"], dict(methods="product,sdp")),
+                 (["--map", "h"], {"map": "h"}),
+                 (["--layer", "9"], dict(layer=9)),
+                 (["--norm", "2"], dict(norm="2")),
+                 (["--radius", "0.1"], dict(radius=0.1)),
+                 (["--data", self.xp, "--radius", "-1"], dict(data=self.xp, radius=-1)),
+                 (["--time-limit", "-2"], dict(time_limit=-2)),
+                 (["--local-upper", "exact"], dict(local_upper="exact"))]
+        for extra, kw in cases:
+            code, _, err = run_certify("lipschitz", "--network", self.npz, *extra)
+            self.assertEqual(code, 2, extra)
+            with self.assertRaises(ValueError) as cm:
+                ntkcert.lipschitz(self.W, self.b, **kw)
+            self.assertIn(str(cm.exception), err)
+        code, _, err = run_certify("lipschitz", "--network", self.npz, "--data", "synthetic:sphere?n=4&d=3")
+        self.assertEqual(code, 2)
+        with self.assertRaises(ValueError) as cm:
+            ntkcert.lipschitz(self.W, self.b, data=np.ones((4, 3)))
+        self.assertIn(str(cm.exception).split("'")[0], err)
         with self.assertRaises(ValueError):
             ntkcert.lipschitz([np.ones((3, 2)), np.ones((1, 4))])
         with self.assertRaises(ValueError):
             ntkcert.lipschitz([np.array([[np.nan, 1.0]])])
+        code, _, err = run_certify("lipschitz", "--feature-map", "nngp", "--data", "synthetic:sphere?n=1&d=3")
+        with self.assertRaises(ValueError) as cm:
+            ntkcert.lipschitz_feature_map("synthetic:sphere?n=1&d=3", "nngp")
+        self.assertIn(str(cm.exception), err)
+
+
+# The child of the Ctrl-C tests: starts a long computation (in the main thread, or in a worker thread
+# while the main thread waits), says "started", and reports how the call ended.
+INTERRUPT_CHILD = r"""
+import os, sys, threading, time
+import numpy as np
+import ntkcert
+job, tmp = sys.argv[1], sys.argv[2]
+rng = np.random.default_rng(7)
+
+def call():
+    if job in ("lambda_min", "thread"):
+        # The MPFI tier at 2048 bits on 300 rows: minutes of work.
+        return ntkcert.lambda_min(rng.normal(size=(300, 30)), 3, precision=2048)
+    if job == "empirical":
+        # The MPFI tier at 2048 bits: several seconds even on a fast machine.
+        spec = "random:widths=20,100,100,1&seed=1"
+        np.save(os.path.join(tmp, "x.npy"), rng.normal(size=(100, 20)))
+        return ntkcert.empirical(os.path.join(tmp, "x.npy"), spec, precision=2048,
+                                 certificate=os.path.join(tmp, "cert.json"))
+    if job == "lipsdp":
+        W = [rng.normal(size=(400, 30)), rng.normal(size=(400, 400)), rng.normal(size=(1, 400))]
+        for _ in range(50):
+            ntkcert.lipschitz(W, methods="lipsdp-neuron")
+
+t0 = time.monotonic()
+if job == "thread":
+    outcome = {}
+    def work():
+        try:
+            call()
+            outcome["end"] = "finished"
+        except KeyboardInterrupt:
+            outcome["end"] = "interrupted"
+    t = threading.Thread(target=work)
+    t.start()
+    print("started", flush=True)
+    try:
+        while t.is_alive():
+            time.sleep(0.01)
+        print("main thread not interrupted", flush=True)
+    except KeyboardInterrupt:
+        t.join()
+        print("interrupted" if outcome.get("end") == "interrupted" else "worker " + str(outcome), flush=True)
+else:
+    print("started", flush=True)
+    try:
+        call()
+        print("finished %.2f" % (time.monotonic() - t0), flush=True)
+    except KeyboardInterrupt:
+        print("interrupted %.2f" % (time.monotonic() - t0), flush=True)
+"""
+
+
+class InterruptTest(unittest.TestCase):
+    """Ctrl-C (SIGINT) during a long call raises KeyboardInterrupt promptly and writes nothing."""
+
+    def interrupt(self, job):
+        import signal
+        with tempfile.TemporaryDirectory() as tmp:
+            p = subprocess.Popen([sys.executable, "-c", INTERRUPT_CHILD, job, tmp], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+            try:
+                self.assertEqual(p.stdout.readline().strip(), "started")
+                time.sleep(1.5)  # well inside the call (its set-up takes a fraction of a second)
+                t_kill = time.monotonic()
+                p.send_signal(signal.SIGINT)
+                out, err = p.communicate(timeout=30)
+                elapsed = time.monotonic() - t_kill
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            self.assertTrue(out.startswith("interrupted"), (out, err))
+            # About a second to stop, plus the child's exit; generous for a loaded machine.
+            self.assertLess(elapsed, 5.0, (out, err))
+            self.assertEqual(sorted(f for f in os.listdir(tmp) if f != "x.npy"), [])  # no certificate
+
+    def test_lambda_min_mpfi_tier(self):
+        self.interrupt("lambda_min")
+
+    def test_empirical_with_certificate(self):
+        self.interrupt("empirical")
+
+    def test_lipsdp(self):
+        self.interrupt("lipsdp")
+
+    def test_call_in_a_worker_thread(self):
+        self.interrupt("thread")
 
 
 class HermiteTest(unittest.TestCase):
