@@ -167,7 +167,7 @@ binary64_bound prove_lower_binary64(binary64_enclosure& e, const mpq_t t, int th
   for (std::size_t i = 0; i < n; ++i) {
     const long ii = static_cast<long>(i);
     dmid[i] = M(ii, ii);
-    at[i] = M(ii, ii) - sigma;  // ã_ii = RN(mid_ii − σ)
+    at[i] = round_down(M(ii, ii) - sigma);  // ã_ii <= mid_ii − σ, so min_i(mid_ii − ã_ii) >= σ
     M(ii, ii) = at[i];
   }
   const std::size_t fail = blocked_cholesky(M, threads);
