@@ -557,3 +557,98 @@ BOOST_AUTO_TEST_CASE(lower_bounds_at_or_below_zero_need_no_computation) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The fast binary64 route of the checker (check_binary64.hpp): forced on small sets by
+// exact_max_n = 0. It must confirm the genuine certificates of every data set (depths 1–5, all
+// conventions and normalisations, exact and rounded Gram matrices), with the same outcome for one
+// and two workers; tampered claims must be rejected; claims tighter than binary64 can resolve must
+// fall back to the MPFI route and still be judged correctly.
+BOOST_AUTO_TEST_SUITE(checker_fast_route)
+
+ntk::check_options fast_options(int threads = 2) {
+  ntk::check_options o;
+  o.exact_max_n = 0;
+  o.threads = threads;
+  return o;
+}
+
+BOOST_AUTO_TEST_CASE(confirms_genuine_certificates) {
+  const shared_sets& all = datasets();
+  for (std::size_t k = 0; k < all.specs.size(); ++k) {
+    const spec& s = all.specs[k];
+    if (singular(s)) continue;
+    const ntk::certificate& c = all.sets[k].cert;
+    ntk::check_result r2 = ntk::check_certificate(c, fast_options(2));
+    ntk::check_result r1 = ntk::check_certificate(c, fast_options(1));
+    BOOST_TEST(r2.valid, s.name << ": " << show(r2));
+    if (s.kind == shape::near_duplicate) {
+      // λ_min ~ 4e-7 with entries ~1: binary64 cannot resolve the claim, the MPFI route decides.
+      BOOST_TEST(r2.lower_proof.find("MPFR") != std::string::npos, s.name << ": " << r2.lower_proof);
+    } else {
+      BOOST_TEST(r2.lower_proof.find("binary64") != std::string::npos, s.name << ": " << r2.lower_proof);
+      BOOST_TEST(r2.upper_proof.find("binary64") != std::string::npos, s.name << ": " << r2.upper_proof);
+    }
+    BOOST_TEST(show(r1) == show(r2), s.name << ": one worker gave " << show(r1));
+    // Without the eigenvector only a loose upper bound is provable (smallest diagonal entry).
+    ntk::certificate loose = c;
+    loose.hints.eigenvector.clear();
+    loose.claim.upper = "1e30";
+    ntk::check_result rl = ntk::check_certificate(loose, fast_options());
+    BOOST_TEST(rl.valid, s.name << " (no eigenvector): " << show(rl));
+    BOOST_TEST(rl.upper_proof.find("smallest diagonal") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rejects_tampered_certificates) {
+  const shared_sets& all = datasets();
+  for (std::size_t k = 0; k < all.specs.size(); ++k) {
+    const spec& s = all.specs[k];
+    if (singular(s)) continue;
+    const built& b = all.sets[k];
+    auto expect_invalid = [&](const ntk::certificate& t, const std::string& what, const std::string& fragment) {
+      ntk::check_result r = ntk::check_certificate(t, fast_options());
+      BOOST_TEST(!r.valid, s.name << ": " << what << " was not caught");
+      BOOST_TEST(r.reason.find(fragment) != std::string::npos, s.name << ": " << what << ": '" << r.reason << "' lacks '" << fragment << "'");
+    };
+    ntk::certificate t = b.cert;
+    t.claim.lower = decimal(b.lambda, 1e-12, +1);  // just above the true λ_min
+    expect_invalid(t, "lower bound raised just above λ_min", "lower bound");
+    t.hints.eigenvector.clear();  // no Rayleigh disproof: the positivity tests must fail
+    t.claim.upper = "1e30";
+    expect_invalid(t, "lower bound raised just above λ_min (no eigenvector)", "lower bound");
+    t = b.cert;
+    t.claim.upper = decimal(b.lambda, -1e-12, -1);  // just below
+    expect_invalid(t, "upper bound lowered just below λ_min", "upper bound");
+    t = b.cert;
+    t.data.sha256[5] = t.data.sha256[5] == '0' ? '1' : '0';
+    expect_invalid(t, "changed data hash", "data changed");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(falls_back_when_binary64_is_too_coarse) {
+  // Claims 1e-20 (relative) around λ_min: no binary64 bound can confirm them; the MPFI route does
+  // (128 bits), including on the near-duplicate rows; 1e-20 on the wrong side must be rejected.
+  const shared_sets& all = datasets();
+  for (std::size_t k = 0; k < all.specs.size(); ++k) {
+    const spec& s = all.specs[k];
+    if (singular(s)) continue;
+    const built& b = all.sets[k];
+    ntk::certificate c = b.cert;
+    c.claim.lower = decimal(b.lambda, -1e-20, -1);
+    c.claim.upper = decimal(b.lambda, 1e-20, +1);
+    ntk::check_result r = ntk::check_certificate(c, fast_options());
+    BOOST_TEST(r.valid, s.name << ": " << show(r));
+    BOOST_TEST(r.lower_proof.find("MPFR") != std::string::npos, s.name << ": " << r.lower_proof);
+    BOOST_TEST(r.precision_bits >= 128);
+    ntk::certificate w = c;
+    w.claim.lower = decimal(b.lambda, 1e-20, +1);
+    w.claim.upper = decimal(b.lambda, 1e-19, +1);
+    BOOST_TEST(!ntk::check_certificate(w, fast_options()).valid, s.name << ": lower 1e-20 above λ_min accepted");
+    w = c;
+    w.claim.lower = decimal(b.lambda, -1e-19, -1);
+    w.claim.upper = decimal(b.lambda, -1e-20, -1);
+    BOOST_TEST(!ntk::check_certificate(w, fast_options()).valid, s.name << ": upper 1e-20 below λ_min accepted");
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
