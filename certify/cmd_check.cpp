@@ -16,11 +16,16 @@
 namespace certify {
 namespace {
 
-command_spec check_spec() {
-  command_spec s;
-  s.name = "check";
-  s.synopsis = "CERTIFICATE [--quiet] [--json PATH|-]";
-  s.description =
+// The options of certify check; the initial values are the defaults.
+struct check_args {
+  std::string certificate;
+  long precision = 128;
+  std::string method = "auto";
+  output_args output;
+};
+
+command check_command(check_args& a) {
+  command c("check",
       "Re-verifies the claim lower <= lambda_min <= upper of a certificate written by\n"
       "'certify ntk --certificate PATH', from the data file it names (a relative data.source is\n"
       "looked up in the current directory, then next to the certificate) and by a code path of\n"
@@ -29,14 +34,12 @@ command_spec check_spec() {
       "matrix, the upper bound by an outward-rounded Rayleigh quotient (or exactly, for lambda_min = 0\n"
       "from proportional rows).\n\n"
       "Exit status: 0 valid; 1 invalid (the reason is printed); 2 malformed certificate or\n"
-      "unreadable data.";
-  s.options = {
-      {"precision", "BITS", "128", "minimum working precision of the recomputed kernel"},
-      {"method", "auto|exact|floating", "auto", "positivity test: exact LDL^T, verified Cholesky, or by size"},
-  };
-  for (auto& o : output_options()) s.options.push_back(o);
-  s.max_positional = 1;
-  return s;
+      "unreadable data.");
+  c.positional("CERTIFICATE", a.certificate, "the certificate file").required();
+  c.whole("precision", a.precision, "BITS", 64, 1L << 20, "minimum working precision of the recomputed kernel");
+  c.choice("method", a.method, {"auto", "exact", "floating"}, "positivity test: exact LDL^T, verified Cholesky, or by size");
+  add_output_options(c, a.output);
+  return c;
 }
 
 std::string source_summary(const ntk::certificate& c) {
@@ -49,21 +52,18 @@ std::string source_summary(const ntk::certificate& c) {
 }
 
 int run_check(const std::vector<std::string>& args) {
-  const command_spec spec = check_spec();
-  auto parsed = parse_args(spec, args);
-  if (!parsed) return 0;
-  if (parsed->positional.empty()) throw usage_error("missing the certificate file: certify check CERTIFICATE");
-  const std::string path = parsed->positional[0];
-  const bool quiet = parsed->has("quiet");
-  const std::string json_path = parsed->get("json");
-  if (parsed->has("json") && json_path.empty()) throw usage_error("--json needs a PATH or -");
+  check_args a;
+  command cmd = check_command(a);
+  if (!cmd.parse(args)) return 0;
+  const std::string path = a.certificate;
+  const bool quiet = a.output.quiet;
+  const std::string json_path = a.output.json;
+  if (cmd.given("json") && json_path.empty()) throw usage_error("--json needs a PATH or -");
 
   ntk::check_options options;
-  options.min_precision_bits = parsed->get_long("precision", 128, 64, 1 << 20);
-  const std::string method = parsed->get("method", "auto");
-  if (method == "exact") options.method = ntk::pd_test::exact;
-  else if (method == "floating") options.method = ntk::pd_test::floating;
-  else if (method != "auto") throw usage_error("--method takes auto, exact or floating, not '" + method + "'");
+  options.min_precision_bits = a.precision;
+  if (a.method == "exact") options.method = ntk::pd_test::exact;
+  else if (a.method == "floating") options.method = ntk::pd_test::floating;
   auto slash = path.rfind('/');
   options.certificate_dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 
@@ -101,7 +101,12 @@ int run_check(const std::vector<std::string>& args) {
                       "λ_min ∈ [" + cert.claim.lower + ", " + cert.claim.upper + "] for " + source_summary(cert));
 }
 
-const command_registrar registrar("check", "re-verify a lambda_min certificate independently", run_check);
+void describe(const command_visitor& visit) {
+  check_args a;
+  visit(check_command(a));
+}
+
+const command_registrar registrar("check", "re-verify a lambda_min certificate independently", run_check, describe);
 
 }  // namespace
 }  // namespace certify

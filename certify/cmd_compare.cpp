@@ -16,11 +16,18 @@
 namespace certify {
 namespace {
 
-command_spec compare_spec() {
-  command_spec s;
-  s.name = "compare";
-  s.synopsis = "[--data SPEC] [--depth L] [--center] [--normalize none|sphere|unit] [options]";
-  s.description =
+// The options of certify compare; the initial values are the defaults.
+struct compare_args {
+  data_args data;
+  model_args model;
+  precision_args precision;
+  network_args network;
+  std::optional<long> output;
+  output_args output_opts;
+};
+
+command compare_command(compare_args& a) {
+  command c("compare",
       "Computes K^(L) the way popular code does, in float64 and in float32 (rho = c/sqrt(ab) clipped\n"
       "to [-1, 1], theta = arccos rho; and the atan2 form of neural-tangents), takes all its\n"
       "eigenvalues with LAPACK (dsyevd / ssyevd), and measures both against the certified answer:\n"
@@ -34,14 +41,15 @@ command_spec compare_spec() {
       "With --network SPEC: the empirical NTK K = J J^T of that network instead (as 'certify empirical'),\n"
       "computed in float64 and float32 by the same formula and in float32 through the explicit\n"
       "Jacobian (when N*P <= 5e7), against the certified lambda_min and entries; --depth and\n"
-      "--convention do not apply.";
-  s.options = data_options();
-  for (auto& o : model_options()) s.options.push_back(o);
-  for (auto& o : precision_options()) s.options.push_back(o);
-  for (auto& o : network_options()) s.options.push_back(o);
-  s.options.push_back({"output", "J", "the only output", "with --network: which output unit to use (0-based)"});
-  for (auto& o : output_options()) s.options.push_back(o);
-  return s;
+      "--convention do not apply.");
+  add_data_options(c, a.data);
+  add_model_options(c, a.model);
+  add_precision_options(c, a.precision);
+  add_network_options(c, a.network, false);
+  c.whole("output", a.output, "J", 0, 1L << 30, "with --network: which output unit to use (0-based)")
+      .default_text("the only output");
+  add_output_options(c, a.output_opts);
+  return c;
 }
 
 std::string fmt(double v, int digits) {
@@ -69,23 +77,23 @@ std::string table(const ntk::compare_outcome& out) {
 }
 
 // certify compare --network SPEC: the empirical NTK (lib/empirical/compare_empirical.hpp).
-int run_compare_empirical(const parsed_args& args) {
-  const bool quiet = args.has("quiet");
-  const std::string json_path = args.get("json");
+int run_compare_empirical(const command& cmd, const compare_args& a) {
+  const bool quiet = a.output_opts.quiet;
+  const std::string& json_path = a.output_opts.json;
   check_output_path("json", json_path);
   for (const char* o : {"depth", "convention"})
-    if (args.has(o)) throw usage_error(std::string("--") + o + " does not apply with --network");
-  const network_request nreq = read_network_options(args);
+    if (cmd.given(o)) throw usage_error(std::string("--") + o + " does not apply with --network");
+  const network_request nreq = read_network_options(a.network);
   ntk::empirical_job job;
-  read_precision_options(args, job.precision, job.rtol);
-  ntk::dataset data = load_data(args, job.prep);
+  a.precision.apply(job.precision, job.rtol);
+  ntk::dataset data = load_data(a.data, job.prep);
   const ntk::network full = load_network(nreq);
   const std::size_t L = full.depth();
   if (full.widths[0] != data.d)
     throw usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
                       " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
   std::optional<std::size_t> output;
-  if (args.has("output")) output = static_cast<std::size_t>(args.get_long("output", 0, 0, 1L << 30));
+  if (a.output) output = static_cast<std::size_t>(*a.output);
   if (!output && full.widths[L] != 1)
     throw usage_error("the network has n_L = " + std::to_string(full.widths[L]) + " outputs; choose one with --output J");
   if (output && *output >= full.widths[L]) throw usage_error("--output " + std::to_string(*output) + " is out of range");
@@ -128,19 +136,19 @@ int run_compare_empirical(const parsed_args& args) {
 }
 
 int run_compare(const std::vector<std::string>& argv) {
-  const command_spec spec = compare_spec();
-  auto parsed = parse_args(spec, argv);
-  if (!parsed) return 0;
-  const parsed_args& args = *parsed;
-  if (args.has("network")) return run_compare_empirical(args);
-  const bool quiet = args.has("quiet");
-  const std::string json_path = args.get("json");
+  compare_args a;
+  command cmd = compare_command(a);
+  if (!cmd.parse(argv)) return 0;
+  if (cmd.given("network")) return run_compare_empirical(cmd, a);
+  const bool quiet = a.output_opts.quiet;
+  const std::string& json_path = a.output_opts.json;
   check_output_path("json", json_path);
 
   ntk::compare_job job;
-  read_model_options(args, job.depth, job.convention);
-  read_precision_options(args, job.precision, job.rtol);
-  ntk::dataset data = load_data(args, job.prep);
+  job.depth = static_cast<int>(a.model.depth);
+  job.convention = a.model.kernel_convention();
+  a.precision.apply(job.precision, job.rtol);
+  ntk::dataset data = load_data(a.data, job.prep);
   job.data = &data;
 
   terminal_progress progress(!quiet);
@@ -188,8 +196,13 @@ int run_compare(const std::vector<std::string>& argv) {
   return 0;
 }
 
+void describe(const command_visitor& visit) {
+  compare_args a;
+  visit(compare_command(a));
+}
+
 const command_registrar reg("compare", "float64 / float32 NTK and eigenvalues against the certified answer",
-                            run_compare);
+                            run_compare, describe);
 
 }  // namespace
 }  // namespace certify

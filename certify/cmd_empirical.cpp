@@ -21,11 +21,19 @@
 namespace certify {
 namespace {
 
-command_spec empirical_spec() {
-  command_spec s;
-  s.name = "empirical";
-  s.synopsis = "--network SPEC [--data SPEC] [--output J] [--center] [--normalize none|sphere|unit] [options]";
-  s.description =
+// The options of certify empirical; the initial values are the defaults.
+struct empirical_args {
+  data_args data;
+  network_args network;
+  std::optional<long> output;
+  precision_args precision;
+  bool lambda_only = false;
+  std::string certificate;
+  output_args output_opts;
+};
+
+command empirical_command(empirical_args& a) {
+  command c("empirical",
       "Encloses the smallest eigenvalue of the empirical NTK Gram matrix K = J J^T of the given network\n"
       "(the network exactly as stored, biases included when present) on the given rows, with every\n"
       "rounding error accounted for and every ReLU derivative decided exactly (ties proven zero take\n"
@@ -34,17 +42,18 @@ command_spec empirical_spec() {
       "min_i ||b_{k+1}(x_i)||^2, the Schur lower bound Jlb, the diagonal upper bound Jub, and, for random:\n"
       "networks, lambda_min of the infinite-width limit for the same widths and initialisation\n"
       "(docs/math.md section 5). Exit 0: certified; 1: the target width was not reached (honest enclosure\n"
-      "reported); 2: bad usage or bad input (e.g. the network's input width differs from d).";
-  s.options = data_options();
-  for (auto& o : network_options()) s.options.push_back(o);
-  s.options.push_back({"output", "J", "the only output", "which output unit of a network with n_L > 1 to use (0-based)"});
-  for (auto& o : precision_options()) s.options.push_back(o);
-  s.options.push_back({"lambda-only", "", "",
-                       "certify lambda_min(K) only: skip the per-layer Gram eigenvalues, the Schur bound and "
-                       "the infinite-width prediction"});
-  s.options.push_back({"certificate", "PATH", "", "also write a certificate that 'certify check' re-verifies"});
-  for (auto& o : output_options()) s.options.push_back(o);
-  return s;
+      "reported); 2: bad usage or bad input (e.g. the network's input width differs from d).");
+  add_data_options(c, a.data);
+  add_network_options(c, a.network, true);
+  c.whole("output", a.output, "J", 0, 1L << 30, "which output unit of a network with n_L > 1 to use (0-based)")
+      .default_text("the only output");
+  add_precision_options(c, a.precision);
+  c.flag("lambda-only", a.lambda_only,
+         "certify lambda_min(K) only: skip the per-layer Gram eigenvalues, the Schur bound and the infinite-width "
+         "prediction");
+  c.text("certificate", a.certificate, "PATH", "also write a certificate that 'certify check' re-verifies");
+  add_output_options(c, a.output_opts);
+  return c;
 }
 
 ntk::json::value verdict(ntk::bound_verdict v) {
@@ -117,26 +126,25 @@ void write_empirical_certificate(const std::string& path, const ntk::dataset& da
 }
 
 int run_empirical(const std::vector<std::string>& argv) {
-  const command_spec spec = empirical_spec();
-  auto parsed = parse_args(spec, argv);
-  if (!parsed) return 0;
-  const parsed_args& args = *parsed;
-  const bool quiet = args.has("quiet");
-  const std::string json_path = args.get("json");
-  const std::string cert_path = args.get("certificate");
+  empirical_args a;
+  command cmd = empirical_command(a);
+  if (!cmd.parse(argv)) return 0;
+  const bool quiet = a.output_opts.quiet;
+  const std::string& json_path = a.output_opts.json;
+  const std::string& cert_path = a.certificate;
   check_output_path("json", json_path);
   check_output_path("certificate", cert_path);
-  const network_request nreq = read_network_options(args);
+  const network_request nreq = read_network_options(a.network);
 
   ntk::empirical_job job;
-  read_precision_options(args, job.precision, job.rtol);
-  job.layers = job.infinite_width = !args.has("lambda-only");
-  ntk::dataset data = load_data(args, job.prep);
+  a.precision.apply(job.precision, job.rtol);
+  job.layers = job.infinite_width = !a.lambda_only;
+  ntk::dataset data = load_data(a.data, job.prep);
   const ntk::network full = load_network(nreq);
   const std::size_t L = full.depth();
   const std::size_t nL = full.widths[L];
   std::optional<std::size_t> output;
-  if (args.has("output")) output = static_cast<std::size_t>(args.get_long("output", 0, 0, 1L << 30));
+  if (a.output) output = static_cast<std::size_t>(*a.output);
   if (!output && nL != 1)
     throw usage_error("the network " + full.source + " has n_L = " + std::to_string(nL) +
                       " outputs; choose one with --output J (0 <= J < " + std::to_string(nL) + ")");
@@ -338,7 +346,13 @@ int run_empirical_check(const std::string& path, const std::string& text, const 
 }
 
 namespace {
-const command_registrar reg("empirical", "certified lambda_min of the empirical NTK of a concrete network", run_empirical);
+void describe(const command_visitor& visit) {
+  empirical_args a;
+  visit(empirical_command(a));
+}
+
+const command_registrar reg("empirical", "certified lambda_min of the empirical NTK of a concrete network", run_empirical,
+                            describe);
 
 }  // namespace
 }  // namespace certify

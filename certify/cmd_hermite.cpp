@@ -23,29 +23,30 @@ constexpr long default_exact_through = 1000;
 constexpr long max_exact_order = 20000;
 constexpr long max_order = 1000000;
 
-const certify::command_spec& spec() {
-  static const certify::command_spec s = [] {
-    certify::command_spec c;
-    c.name = "hermite";
-    c.synopsis = "[--activation relu|step] [--order R] [--precision BITS] [--exact] [--json PATH|-] [--quiet]";
-    c.description =
-        "Hermite coefficients mu_r of ReLU (sigma) or of its derivative, the step function, in the\n"
-        "orthonormal Hermite basis h_r = He_r/sqrt(r!), and c_r = 2 mu_r^2, the coefficients of\n"
-        "kappa1(rho) = sum_r c_r rho^r (relu) and kappa0(rho) (step). For r = 0..R: the exact c_r\n"
-        "(a rational times a power of pi, e.g. 1/(24*pi)), certified enclosures of mu_r and c_r at\n"
-        "the requested precision (rounded outward; exact zeros are the point 0), and the partial sum\n"
-        "S_R = sum_{r<=R} c_r with the tail mass 1 - S_R, which bounds the truncation error of the\n"
-        "series on [-1, 1]. Exact forms are listed for r <= 1000 (every r with --exact).";
-    c.options = {
-        {"activation", "relu|step", "relu", "relu gives kappa1, step (sigma') gives kappa0"},
-        {"order", "R", "10", "highest order r (0.." + std::to_string(max_order) + ")"},
-        {"precision", "BITS", "64", "precision of the enclosures in bits (2..1000000)"},
-        {"exact", "", "", "exact forms for every order (--order up to " + std::to_string(max_exact_order) + ")"},
-    };
-    for (auto& o : certify::output_options()) c.options.push_back(o);
-    return c;
-  }();
-  return s;
+// The options of certify hermite; the initial values are the defaults.
+struct hermite_args {
+  std::string activation = "relu";
+  long order = 10;
+  long precision = 64;
+  bool exact = false;
+  certify::output_args output;
+};
+
+certify::command hermite_command(hermite_args& a) {
+  certify::command c("hermite",
+                     "Hermite coefficients mu_r of ReLU (sigma) or of its derivative, the step function, in the\n"
+                     "orthonormal Hermite basis h_r = He_r/sqrt(r!), and c_r = 2 mu_r^2, the coefficients of\n"
+                     "kappa1(rho) = sum_r c_r rho^r (relu) and kappa0(rho) (step). For r = 0..R: the exact c_r\n"
+                     "(a rational times a power of pi, e.g. 1/(24*pi)), certified enclosures of mu_r and c_r at\n"
+                     "the requested precision (rounded outward; exact zeros are the point 0), and the partial sum\n"
+                     "S_R = sum_{r<=R} c_r with the tail mass 1 - S_R, which bounds the truncation error of the\n"
+                     "series on [-1, 1]. Exact forms are listed for r <= 1000 (every r with --exact).");
+  c.choice("activation", a.activation, {"relu", "step"}, "relu gives kappa1, step (sigma') gives kappa0");
+  c.whole("order", a.order, "R", 0, max_order, "highest order r");
+  c.whole("precision", a.precision, "BITS", 2, 1000000, "precision of the enclosures in bits");
+  c.flag("exact", a.exact, "exact forms for every order (--order up to " + std::to_string(max_exact_order) + ")");
+  certify::add_output_options(c, a.output);
+  return c;
 }
 
 std::string json_string(const std::string& s) {
@@ -96,25 +97,24 @@ std::string short_exact(const std::string& s) {
 }
 
 int run(const std::vector<std::string>& argv) {
-  const auto parsed = certify::parse_args(spec(), argv);
-  if (!parsed) return 0;
-  const auto& args = *parsed;
+  hermite_args a;
+  certify::command cmd = hermite_command(a);
+  if (!cmd.parse(argv)) return 0;
 
-  const std::string act_name = args.get("activation", "relu");
-  const auto act = hm::parse_activation(act_name);
-  if (!act) throw certify::usage_error("--activation takes relu or step, not '" + act_name + "'");
-  const long order = args.get_long("order", 10, 0, max_order);
-  const long precision = args.get_long("precision", 64, 2, 1000000);
-  const bool all_exact = args.has("exact");
+  const auto act = hm::parse_activation(a.activation);
+  if (!act) throw certify::usage_error("--activation takes relu or step, not '" + a.activation + "'");
+  const long order = a.order;
+  const long precision = a.precision;
+  const bool all_exact = a.exact;
   if (all_exact && order > max_exact_order)
     throw certify::usage_error("--exact lists exact forms up to --order " + std::to_string(max_exact_order) +
                                " (their size grows like r log r digits); without --exact they are listed up to " +
                                std::to_string(default_exact_through));
-  const bool json_wanted = args.has("json");
-  const std::string json_path = args.get("json");
+  const bool json_wanted = cmd.given("json");
+  const std::string json_path = a.output.json;
   if (json_wanted && json_path.empty()) throw certify::usage_error("--json needs a path or -");
   const bool json_stdout = json_wanted && json_path == "-";
-  const bool table_wanted = !args.has("quiet") && !json_stdout;
+  const bool table_wanted = !a.output.quiet && !json_stdout;
 
   const auto start = std::chrono::steady_clock::now();
   const unsigned R = static_cast<unsigned>(order);
@@ -197,6 +197,12 @@ int run(const std::vector<std::string>& argv) {
   return 0;
 }
 
-const certify::command_registrar registrar("hermite", "exact Hermite coefficients of ReLU and step, certified", run);
+void describe(const certify::command_visitor& visit) {
+  hermite_args a;
+  visit(hermite_command(a));
+}
+
+const certify::command_registrar registrar("hermite", "exact Hermite coefficients of ReLU and step, certified", run,
+                                           describe);
 
 }  // namespace

@@ -23,30 +23,41 @@
 namespace certify {
 namespace {
 
-command_spec kernel_spec() {
-  command_spec s;
-  s.name = "kernel";
-  s.synopsis = "--out PATH.npy|PATH.csv [--which K|G|Gdot] [--layer l] [--data SPEC] [options]";
-  s.description =
-      "Writes certified enclosures of every entry of K^(l) (the NTK), G^(l) (the NNGP kernel) or\n"
-      "Gdot^(l) (the derivative kernel) of docs/math.md section 2 for the exactly preprocessed rows.\n"
-      "PATH.npy: float64 array of shape (2, N, N), [0] lower and [1] upper bounds rounded outward.\n"
-      "PATH.csv: header i,j,lower,upper, one line per pair i <= j (0-based), outward decimal strings.\n"
-      "The convention scales K and G (neural-tangents: /d, uci: /2^(L-1)); Gdot is never scaled.\n"
-      "Gdot^(l) exists for l >= 2. --precision auto uses the double tier; BITS > 53 uses MPFI.\n"
-      "With --network SPEC: the empirical NTK K = J J^T of that network (--which K, the default) or its\n"
-      "feature Gram matrices F_k F_k^T (--which F0 .. F{L-1}), lib/empirical; --depth, --layer and\n"
-      "--convention do not apply.";
-  s.options = data_options();
-  for (auto& o : model_options()) s.options.push_back(o);
-  s.options.push_back({"which", "K|G|Gdot", "K", "which kernel to export"});
-  s.options.push_back({"layer", "l", "the depth L", "layer to export, 1 <= l <= L"});
-  s.options.push_back({"precision", "auto|BITS", "auto", "working precision (auto = double tier)"});
-  s.options.push_back({"out", "PATH", "", "output file, .npy or .csv (required)"});
-  for (auto& o : network_options()) s.options.push_back(o);
-  s.options.push_back({"output", "J", "the only output", "with --network: which output unit to use (0-based)"});
-  for (auto& o : output_options()) s.options.push_back(o);
-  return s;
+// The options of certify kernel; the initial values are the defaults.
+struct kernel_args {
+  data_args data;
+  model_args model;
+  std::string which = "K";
+  std::optional<long> layer;
+  std::string precision = "auto";
+  std::string out;
+  network_args network;
+  std::optional<long> output;
+  output_args output_opts;
+};
+
+command kernel_command(kernel_args& a) {
+  command c("kernel",
+            "Writes certified enclosures of every entry of K^(l) (the NTK), G^(l) (the NNGP kernel) or\n"
+            "Gdot^(l) (the derivative kernel) of docs/math.md section 2 for the exactly preprocessed rows.\n"
+            "PATH.npy: float64 array of shape (2, N, N), [0] lower and [1] upper bounds rounded outward.\n"
+            "PATH.csv: header i,j,lower,upper, one line per pair i <= j (0-based), outward decimal strings.\n"
+            "The convention scales K and G (neural-tangents: /d, uci: /2^(L-1)); Gdot is never scaled.\n"
+            "Gdot^(l) exists for l >= 2. --precision auto uses the double tier; BITS > 53 uses MPFI.\n"
+            "With --network SPEC: the empirical NTK K = J J^T of that network (--which K, the default) or its\n"
+            "feature Gram matrices F_k F_k^T (--which F0 .. F{L-1}), lib/empirical; --depth, --layer and\n"
+            "--convention do not apply.");
+  add_data_options(c, a.data);
+  add_model_options(c, a.model);
+  c.text("which", a.which, "K|G|Gdot", "which kernel to export (with --network: K or F0 .. F{L-1})");
+  c.whole("layer", a.layer, "l", 1, 64, "layer to export (at most the depth L; at least 2 for Gdot)").default_text("the depth L");
+  c.text("precision", a.precision, "auto|BITS", "working precision (auto = double tier)", auto_or_bits_rule());
+  c.text("out", a.out, "PATH", "output file, .npy or .csv").required("(PATH ending in .npy or .csv)");
+  add_network_options(c, a.network, false);
+  c.whole("output", a.output, "J", 0, 1L << 30, "with --network: which output unit to use (0-based)")
+      .default_text("the only output");
+  add_output_options(c, a.output_opts);
+  return c;
 }
 
 bool ends_with(const std::string& s, const std::string& suf) {
@@ -136,21 +147,20 @@ export_stats export_matrix(const ntk::dataset& data, const ntk::preprocessing& p
 
 // certify kernel --network SPEC: the empirical NTK K̄ = J Jᵀ of the network (--which K) or the
 // feature Gram matrix F_k F_kᵀ (--which Fk, k = 0..L-1), lib/empirical.
-int run_kernel_empirical(const parsed_args& args) {
-  const bool quiet = args.has("quiet");
-  const std::string out_path = args.get("out");
+int run_kernel_empirical(const command& cmd, const kernel_args& a) {
+  const bool quiet = a.output_opts.quiet;
+  const std::string out_path = a.out;
   check_output_path("out", out_path);
-  check_output_path("json", args.get("json"));
-  if (out_path.empty()) throw usage_error("--out PATH is required (PATH ending in .npy or .csv)");
+  check_output_path("json", a.output_opts.json);
   if (!ends_with(out_path, ".npy") && !ends_with(out_path, ".csv"))
     throw usage_error("--out must end in .npy or .csv, not '" + out_path + "'");
   for (const char* o : {"depth", "convention", "layer"})
-    if (args.has(o)) throw usage_error(std::string("--") + o + " does not apply with --network (the network fixes the depth)");
-  const network_request nreq = read_network_options(args);
+    if (cmd.given(o)) throw usage_error(std::string("--") + o + " does not apply with --network (the network fixes the depth)");
+  const network_request nreq = read_network_options(a.network);
   long bits = 53;
-  if (args.get("precision", "auto") != "auto") bits = args.get_long("precision", 53, 53, 1 << 20);
+  if (a.precision != "auto") bits = std::stol(a.precision);
   ntk::preprocessing prep;
-  ntk::dataset data = load_data(args, prep);
+  ntk::dataset data = load_data(a.data, prep);
   ntk::dataset_check_rows(data, prep);
   const ntk::network full = load_network(nreq);
   const std::size_t L = full.depth();
@@ -158,12 +168,12 @@ int run_kernel_empirical(const parsed_args& args) {
     throw usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
                       " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
   std::optional<std::size_t> output;
-  if (args.has("output")) output = static_cast<std::size_t>(args.get_long("output", 0, 0, 1L << 30));
+  if (a.output) output = static_cast<std::size_t>(*a.output);
   if (!output && full.widths[L] != 1)
     throw usage_error("the network has n_L = " + std::to_string(full.widths[L]) + " outputs; choose one with --output J");
   if (output && *output >= full.widths[L]) throw usage_error("--output " + std::to_string(*output) + " is out of range");
   const ntk::network net = output ? ntk::network_select_output(full, *output) : full;
-  const std::string which_s = args.get("which", "K");
+  const std::string& which_s = a.which;
   long k = -1;
   if (which_s != "K") {
     const bool ok = which_s.size() >= 2 && which_s[0] == 'F' && which_s.find_first_not_of("0123456789", 1) == std::string::npos &&
@@ -200,7 +210,7 @@ int run_kernel_empirical(const parsed_args& args) {
   j["max_relative_width"] = st.max_relative_width;
   j["activations"]["undecided"] = static_cast<unsigned long>(acts.undecided);
   j["activations"]["exact_zeros"] = static_cast<unsigned long>(acts.exact_zeros);
-  const std::string json_path = args.get("json");
+  const std::string& json_path = a.output_opts.json;
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
   if (!quiet && json_path != "-")
     std::cout << "wrote " << out_path << ": certified enclosures of "
@@ -211,32 +221,32 @@ int run_kernel_empirical(const parsed_args& args) {
 }
 
 int run_kernel(const std::vector<std::string>& argv) {
-  const command_spec spec = kernel_spec();
-  auto parsed = parse_args(spec, argv);
-  if (!parsed) return 0;
-  const parsed_args& args = *parsed;
-  if (args.has("network")) return run_kernel_empirical(args);
-  const bool quiet = args.has("quiet");
-  int depth = 3;
-  ntk::kernel_convention conv = ntk::kernel_convention::paper;
-  read_model_options(args, depth, conv);
-  const std::string which_s = args.get("which", "K");
+  kernel_args a;
+  command cmd = kernel_command(a);
+  if (!cmd.parse(argv)) return 0;
+  if (cmd.given("network")) return run_kernel_empirical(cmd, a);
+  const bool quiet = a.output_opts.quiet;
+  const int depth = static_cast<int>(a.model.depth);
+  const ntk::kernel_convention conv = a.model.kernel_convention();
+  const std::string& which_s = a.which;
   ntk::kernel_which which;
   if (which_s == "K") which = ntk::kernel_which::K;
   else if (which_s == "G") which = ntk::kernel_which::G;
   else if (which_s == "Gdot") which = ntk::kernel_which::Gdot;
   else throw usage_error("--which takes K, G or Gdot, not '" + which_s + "'");
-  const int layer = static_cast<int>(args.get_long("layer", depth, which == ntk::kernel_which::Gdot ? 2 : 1, depth));
-  const std::string out_path = args.get("out");
+  const long min_layer = which == ntk::kernel_which::Gdot ? 2 : 1;
+  const int layer = static_cast<int>(a.layer.value_or(depth));
+  if (layer < min_layer || layer > depth)
+    throw usage_error("--layer " + whole_rule(min_layer, depth)(std::to_string(layer)));
+  const std::string& out_path = a.out;
   check_output_path("out", out_path);
-  check_output_path("json", args.get("json"));
-  if (out_path.empty()) throw usage_error("--out PATH is required (PATH ending in .npy or .csv)");
+  check_output_path("json", a.output_opts.json);
   if (!ends_with(out_path, ".npy") && !ends_with(out_path, ".csv"))
     throw usage_error("--out must end in .npy or .csv, not '" + out_path + "'");
   long bits = 53;
-  if (args.get("precision", "auto") != "auto") bits = args.get_long("precision", 53, 53, 1 << 20);
+  if (a.precision != "auto") bits = std::stol(a.precision);
   ntk::preprocessing prep;
-  ntk::dataset data = load_data(args, prep);
+  ntk::dataset data = load_data(a.data, prep);
   ntk::dataset_check_rows(data, prep);
 
   terminal_progress progress(!quiet);
@@ -260,7 +270,7 @@ int run_kernel(const std::vector<std::string>& argv) {
   j["precision_bits"] = used_bits;
   j["max_width"] = st.max_width;
   j["max_relative_width"] = st.max_relative_width;
-  const std::string json_path = args.get("json");
+  const std::string& json_path = a.output_opts.json;
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
   if (!quiet && json_path != "-")
     std::cout << "wrote " << out_path << ": certified enclosures of " << which_s << "^(" << layer << ") for "
@@ -269,7 +279,12 @@ int run_kernel(const std::vector<std::string>& argv) {
   return 0;
 }
 
-const command_registrar reg("kernel", "export certified entrywise enclosures of K, G or Gdot", run_kernel);
+void describe(const command_visitor& visit) {
+  kernel_args a;
+  visit(kernel_command(a));
+}
+
+const command_registrar reg("kernel", "export certified entrywise enclosures of K, G or Gdot", run_kernel, describe);
 
 }  // namespace
 }  // namespace certify

@@ -28,11 +28,27 @@ namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-command_spec lipschitz_spec() {
-  command_spec s;
-  s.name = "lipschitz";
-  s.synopsis = "--network SPEC [--map g|f --layer k] [--methods LIST] [--data SPEC --radius EPS] [options]";
-  s.description =
+// The options of certify lipschitz (without --feature-map); the initial values are the defaults.
+struct lipschitz_args {
+  network_args network;
+  std::string map = "g";
+  std::optional<long> layer;
+  std::string methods = "product,lipsdp-layer,lipsdp-neuron,jacobian";
+  long seed = 0;
+  double time_limit = 5;
+  long random_points = 64;
+  std::string data;
+  std::optional<long> limit;
+  long offset = 0;
+  double divide = 1;
+  std::optional<double> radius;
+  std::string norm = "inf";
+  std::string local_upper = "interval";
+  output_args output;
+};
+
+command lipschitz_command(lipschitz_args& a) {
+  command c("lipschitz",
       "Certified bracket [lower, upper] of the l2 Lipschitz constant of a ReLU network\n"
       "x -> W_L relu(... relu(W_1 x + b_1) ...) + b_L (or of g_k = layers 1..k, f_k = relu(g_k)).\n"
       "Upper bounds: 'product' (product of certified spectral norms), 'lipsdp-layer' and\n"
@@ -44,28 +60,26 @@ command_spec lipschitz_spec() {
       "is always the l2 operator norm; --norm names the ball). Exit 0: every requested bound was\n"
       "certified; 1: some requested certification failed (the honest bracket is still reported);\n"
       "2: bad usage or bad input. With --feature-map nngp|ntk the command bounds the infinite-width\n"
-      "feature maps instead (see 'certify lipschitz --feature-map nngp --help').";
-  s.options = network_options();
-  const std::vector<option_spec> own = {
-      {"map", "g|f", "g", "g_k = W_k relu(...) + b_k (linear last layer) or f_k = relu(g_k)"},
-      {"layer", "k", "L", "bound the map of the first k layers"},
-      {"methods", "LIST", "product,lipsdp-layer,lipsdp-neuron,jacobian",
-       "comma-separated subset of product, lipsdp-layer, lipsdp-neuron, jacobian"},
-      {"seed", "S", "0", "seed of the random candidate points of the jacobian search"},
-      {"time-limit", "SECONDS", "5", "time for the jacobian climbing search (0: data rows and random points only)"},
-      {"random-points", "N", "64", "random candidate points of the jacobian search"},
-      {"data", "SPEC", "", "data rows: candidate points of the jacobian search, and the ball centres with --radius"},
-      {"limit", "N", "all rows", "use at most N rows"},
-      {"offset", "K", "0", "skip the first K rows"},
-      {"divide", "D", "1", "divide every data value by D, exactly (e.g. 255 for raw pixels)"},
-      {"radius", "EPS", "", "local brackets on the ball of radius EPS around every data row"},
-      {"norm", "2|inf", "inf", "the norm of the ball"},
-      {"local-upper", "interval|lipsdp|best", "interval",
-       "local upper bound: interval Jacobian product, LipSDP-Neuron with the stable neurons' slopes fixed, or the smaller of both"},
-  };
-  for (auto& o : own) s.options.push_back(o);
-  for (auto& o : output_options()) s.options.push_back(o);
-  return s;
+      "feature maps instead (see 'certify lipschitz --feature-map nngp --help').");
+  add_network_options(c, a.network, true);
+  c.choice("map", a.map, {"g", "f"}, "g_k = W_k relu(...) + b_k (linear last layer) or f_k = relu(g_k)");
+  c.whole("layer", a.layer, "k", 1, 1L << 20, "bound the map of the first k layers").default_text("L");
+  c.text("methods", a.methods, "LIST", "comma-separated subset of product, lipsdp-layer, lipsdp-neuron, jacobian");
+  c.whole("seed", a.seed, "S", 0, 1L << 62, "seed of the random candidate points of the jacobian search");
+  c.number("time-limit", a.time_limit, "SECONDS", command::sign::nonnegative,
+           "time for the jacobian climbing search (0: data rows and random points only)");
+  c.whole("random-points", a.random_points, "N", 0, 1000000, "random candidate points of the jacobian search");
+  c.text("data", a.data, "SPEC", "data rows: candidate points of the jacobian search, and the ball centres with --radius");
+  c.whole("limit", a.limit, "N", 1, 1L << 40, "use at most N rows").default_text("all rows");
+  c.whole("offset", a.offset, "K", 0, 1L << 40, "skip the first K rows");
+  c.number("divide", a.divide, "D", command::sign::positive, "divide every data value by D, exactly (e.g. 255 for raw pixels)");
+  c.number("radius", a.radius, "EPS", command::sign::positive, "local brackets on the ball of radius EPS around every data row");
+  c.choice("norm", a.norm, {"2", "inf"}, "the norm of the ball");
+  c.choice("local-upper", a.local_upper, {"interval", "lipsdp", "best"},
+           "local upper bound: interval Jacobian product, LipSDP-Neuron with the stable neurons' slopes fixed, or the "
+           "smaller of both");
+  add_output_options(c, a.output);
+  return c;
 }
 
 // While alive, file descriptor 1 points at stderr: the SDP solver's console output must not mix
@@ -128,13 +142,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-// A positive integer-valued or plain divisor as num/den with num = 1: D must be a positive finite double.
-double read_divisor(const parsed_args& args) {
-  const double d = args.get_double("divide", 1.0);
-  if (!(d > 0) || !std::isfinite(d)) throw usage_error("--divide takes a positive number, not '" + args.get("divide") + "'");
-  return d;
-}
-
 ntk::json::value quantiles_json(std::vector<double> r) {
   ntk::json::value q = ntk::json::value::object();
   if (r.empty()) return q;
@@ -153,65 +160,59 @@ ntk::json::value quantiles_json(std::vector<double> r) {
 int run_lipschitz(const std::vector<std::string>& argv) {
   for (const std::string& a : argv)
     if (a == "--feature-map" || a.rfind("--feature-map=", 0) == 0) return run_lipschitz_feature_map(argv);
-  const command_spec spec = lipschitz_spec();
-  auto parsed = parse_args(spec, argv);
-  if (!parsed) return 0;
-  const parsed_args& args = *parsed;
+  lipschitz_args a;
+  command cmd = lipschitz_command(a);
+  if (!cmd.parse(argv)) return 0;
   const auto t_start = std::chrono::steady_clock::now();
-  const bool quiet = args.has("quiet");
-  const std::string json_path = args.get("json");
+  const bool quiet = a.output.quiet;
+  const std::string& json_path = a.output.json;
   check_output_path("json", json_path);
-  const network_request nreq = read_network_options(args);
+  const network_request nreq = read_network_options(a.network);
   // Options are validated before the network and data are read.
-  const std::string map_kind = args.get("map", "g");
-  if (map_kind != "g" && map_kind != "f") throw usage_error("--map takes g or f, not '" + map_kind + "'");
+  const std::string& map_kind = a.map;
   bool want[4] = {false, false, false, false};  // product, lipsdp-layer, lipsdp-neuron, jacobian
   const char* names[4] = {"product", "lipsdp-layer", "lipsdp-neuron", "jacobian"};
-  for (const std::string& m : split_list(args.get("methods", "product,lipsdp-layer,lipsdp-neuron,jacobian"))) {
+  for (const std::string& m : split_list(a.methods)) {
     bool found = false;
     for (int i = 0; i < 4; ++i)
       if (m == names[i]) want[i] = found = true;
     if (!found)
       throw usage_error("--methods: unknown method '" + m + "' (product, lipsdp-layer, lipsdp-neuron, jacobian)");
   }
-  const long seed = args.get_long("seed", 0, 0, (1L << 62));
-  const double time_limit = args.get_double("time-limit", 5.0);
-  if (!(time_limit >= 0) || !std::isfinite(time_limit)) throw usage_error("--time-limit takes a number >= 0");
-  const long random_points = args.get_long("random-points", 64, 0, 1000000);
-  const bool local = args.has("radius");
+  const long seed = a.seed;
+  const double time_limit = a.time_limit;
+  const long random_points = a.random_points;
+  const bool local = a.radius.has_value();
   double radius = 0;
   ntk::ball_norm norm = ntk::ball_norm::linf;
-  std::string local_upper = args.get("local-upper", "interval");
-  if (local_upper != "interval" && local_upper != "lipsdp" && local_upper != "best")
-    throw usage_error("--local-upper takes interval, lipsdp or best, not '" + local_upper + "'");
+  const std::string& local_upper = a.local_upper;
   if (local) {
-    radius = args.get_double("radius", 0);
-    if (!(radius > 0) || !std::isfinite(radius)) throw usage_error("--radius takes a positive number, not '" + args.get("radius") + "'");
-    const std::string nm = args.get("norm", "inf");
-    if (nm == "inf") norm = ntk::ball_norm::linf;
-    else if (nm == "2") norm = ntk::ball_norm::l2;
-    else throw usage_error("--norm takes 2 or inf, not '" + nm + "'");
-    if (!args.has("data")) throw usage_error("--radius needs --data (the ball centres)");
-  } else if (args.has("norm")) {
+    radius = *a.radius;
+    norm = a.norm == "2" ? ntk::ball_norm::l2 : ntk::ball_norm::linf;
+    if (!cmd.given("data")) throw usage_error("--radius needs --data (the ball centres)");
+  } else if (cmd.given("norm")) {
     throw usage_error("--norm names the ball of --radius; give --radius too");
   }
-  const double divisor = read_divisor(args);
+  const double divisor = a.divide;
 
   const ntk::network full = load_network(nreq);
   const std::size_t L = full.depth();
   std::size_t k = L;
-  if (args.has("layer")) k = static_cast<std::size_t>(args.get_long("layer", static_cast<long>(L), 1, static_cast<long>(L)));
+  if (a.layer) {
+    if (*a.layer > static_cast<long>(L))
+      throw usage_error("--layer " + whole_rule(1, static_cast<long>(L))(std::to_string(*a.layer)));
+    k = static_cast<std::size_t>(*a.layer);
+  }
   const bool is_f = map_kind == "f";
   const bool whole = k == L && !is_f;
   const ntk::network net = whole ? full : ntk::network_truncate(full, k, is_f);
 
   ntk::dataset data;
   bool have_data = false;
-  if (args.has("data")) {
-    const long offset = args.get_long("offset", 0, 0, 1L << 40);
+  if (cmd.given("data")) {
     std::optional<std::size_t> limit;
-    if (args.has("limit")) limit = static_cast<std::size_t>(args.get_long("limit", 0, 1, 1L << 40));
-    data = ntk::dataset_load(args.get("data"), static_cast<std::size_t>(offset), limit);
+    if (a.limit) limit = static_cast<std::size_t>(*a.limit);
+    data = ntk::dataset_load(a.data, static_cast<std::size_t>(a.offset), limit);
     have_data = true;
     if (data.d != net.widths[0])
       throw usage_error("--data: '" + data.source + "' has " + std::to_string(data.d) +
@@ -439,7 +440,14 @@ int run_lipschitz(const std::vector<std::string>& argv) {
   return certified ? 0 : 1;
 }
 
-const command_registrar reg("lipschitz", "certified bracket of the Lipschitz constant of a ReLU network", run_lipschitz);
+void describe(const command_visitor& visit) {
+  lipschitz_args a;
+  visit(lipschitz_command(a));
+  describe_lipschitz_feature_map(visit);
+}
+
+const command_registrar reg("lipschitz", "certified bracket of the Lipschitz constant of a ReLU network", run_lipschitz,
+                            describe);
 
 }  // namespace
 }  // namespace certify

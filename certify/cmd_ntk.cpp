@@ -15,28 +15,36 @@
 namespace certify {
 namespace {
 
-command_spec ntk_spec() {
-  command_spec s;
-  s.name = "ntk";
-  s.synopsis = "[--data SPEC] [--depth L] [--center] [--normalize none|sphere|unit] [options]";
-  s.description =
-      "Encloses the smallest eigenvalue of the limiting (infinite-width) NTK K^(L) of a depth-L ReLU\n"
-      "network on the given rows, with every rounding error accounted for, and reports what plain\n"
-      "float64 code says next to it. The enclosure is certified when its relative width meets --rtol\n"
-      "(or lambda_min = 0 is proven exactly); otherwise the honest enclosure is reported, marked not\n"
-      "certified, with exit status 1. Exit 2: bad usage or bad input.";
-  s.options = data_options();
-  for (auto& o : model_options()) s.options.push_back(o);
-  for (auto& o : precision_options()) s.options.push_back(o);
-  s.options.push_back({"certificate", "PATH", "", "also write a certificate that 'certify check' re-verifies"});
-  s.options.push_back({"float64", "auto|full|fast|none", "auto",
-                       "the plain float64 answer printed next to the certified one: full = closed-form float64 "
-                       "kernel and LAPACK dsyevr as peers do (O(N^3)); fast = that kernel's Rayleigh quotient at "
-                       "the certified eigenvector (O(N^2), equal to its lambda_min up to second order); none; "
-                       "auto = full for N <= 500, fast above"});
-  for (auto& o : chain_options()) s.options.push_back(o);
-  for (auto& o : output_options()) s.options.push_back(o);
-  return s;
+// The options of certify ntk; the initial values are the defaults.
+struct ntk_args {
+  data_args data;
+  model_args model;
+  precision_args precision;
+  std::string certificate;
+  std::string float64 = "auto";
+  chain_args chain;
+  output_args output;
+};
+
+command ntk_command(ntk_args& a) {
+  command c("ntk",
+            "Encloses the smallest eigenvalue of the limiting (infinite-width) NTK K^(L) of a depth-L ReLU\n"
+            "network on the given rows, with every rounding error accounted for, and reports what plain\n"
+            "float64 code says next to it. The enclosure is certified when its relative width meets --rtol\n"
+            "(or lambda_min = 0 is proven exactly); otherwise the honest enclosure is reported, marked not\n"
+            "certified, with exit status 1. Exit 2: bad usage or bad input.");
+  add_data_options(c, a.data);
+  add_model_options(c, a.model);
+  add_precision_options(c, a.precision);
+  c.text("certificate", a.certificate, "PATH", "also write a certificate that 'certify check' re-verifies");
+  c.choice("float64", a.float64, {"auto", "full", "fast", "none"},
+           "the plain float64 answer printed next to the certified one: full = closed-form float64 "
+           "kernel and LAPACK dsyevr as peers do (O(N^3)); fast = that kernel's Rayleigh quotient at "
+           "the certified eigenvector (O(N^2), equal to its lambda_min up to second order); none; "
+           "auto = full for N <= 500, fast above");
+  add_chain_options(c, a.chain);
+  add_output_options(c, a.output);
+  return c;
 }
 
 std::string chain_text(const ntk::chain_outcome& c) {
@@ -72,29 +80,27 @@ std::string chain_text(const ntk::chain_outcome& c) {
 }
 
 int run_ntk(const std::vector<std::string>& argv) {
-  const command_spec spec = ntk_spec();
-  auto parsed = parse_args(spec, argv);
-  if (!parsed) return 0;
-  const parsed_args& args = *parsed;
-  const bool quiet = args.has("quiet");
-  const std::string json_path = args.get("json");
-  const std::string cert_path = args.get("certificate");
+  ntk_args a;
+  command cmd = ntk_command(a);
+  if (!cmd.parse(argv)) return 0;
+  const bool quiet = a.output.quiet;
+  const std::string json_path = a.output.json;
+  const std::string cert_path = a.certificate;
   check_output_path("json", json_path);
   check_output_path("certificate", cert_path);
 
   ntk::ntk_job job;
-  read_model_options(args, job.depth, job.convention);
-  read_precision_options(args, job.precision, job.rtol);
-  bool chain_enabled = false;
-  std::vector<unsigned> chain_orders;
-  read_chain_options(args, chain_enabled, chain_orders);
-  const std::string f64 = args.get("float64", "auto");
+  job.depth = static_cast<int>(a.model.depth);
+  job.convention = a.model.kernel_convention();
+  a.precision.apply(job.precision, job.rtol);
+  const bool chain_enabled = a.chain.chain;
+  const std::vector<unsigned> chain_orders = chain_orders_of(cmd, a.chain);
+  const std::string& f64 = a.float64;
   if (f64 == "auto") job.float64_how = ntk::ntk_job::float64_method::automatic;
   else if (f64 == "full") job.float64_how = ntk::ntk_job::float64_method::full;
   else if (f64 == "fast") job.float64_how = ntk::ntk_job::float64_method::fast;
-  else if (f64 == "none") job.float64 = false;
-  else throw usage_error("--float64 takes auto, full, fast or none, not '" + f64 + "'");
-  ntk::dataset data = load_data(args, job.prep);
+  else job.float64 = false;
+  ntk::dataset data = load_data(a.data, job.prep);
   job.data = &data;
 
   terminal_progress progress(!quiet);
@@ -147,7 +153,12 @@ int run_ntk(const std::vector<std::string>& argv) {
   return out.certified ? 0 : 1;
 }
 
-const command_registrar reg("ntk", "certified lambda_min of the infinite-width ReLU NTK", run_ntk);
+void describe(const command_visitor& visit) {
+  ntk_args a;
+  visit(ntk_command(a));
+}
+
+const command_registrar reg("ntk", "certified lambda_min of the infinite-width ReLU NTK", run_ntk, describe);
 
 }  // namespace
 }  // namespace certify

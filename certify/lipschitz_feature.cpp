@@ -11,16 +11,25 @@
 #include "data/checks.hpp"
 #include "interval/decimal.hpp"
 #include "lipschitz/feature_map.hpp"
+#include "ntk_options.hpp"
 #include "output.hpp"
+#include "registry.hpp"
 
 namespace certify {
 namespace {
 
-command_spec feature_map_spec() {
-  command_spec s;
-  s.name = "lipschitz";
-  s.synopsis = "--feature-map nngp|ntk [--data SPEC] [--depth L] [options]";
-  s.description =
+// The options of certify lipschitz --feature-map; the initial values are the defaults.
+struct feature_map_args {
+  std::string kind;
+  data_args data;
+  long depth = 3;
+  std::string precision = "auto";
+  long max_precision = 1024;
+  output_args output;
+};
+
+command feature_map_command(feature_map_args& a) {
+  command c("lipschitz",
       "Lipschitz ratios of the infinite-width feature maps on the exactly preprocessed rows x_i\n"
       "(paper convention, docs/math.md sections 2 and 6), for every layer l = 1..L:\n"
       "  nngp: r_l = max_{i!=j} (G_ii + G_jj - 2 G_ij) / |x_i - x_j|^2 with G = G^(l); the NNGP feature\n"
@@ -32,14 +41,16 @@ command_spec feature_map_spec() {
       "'lower'. The NTK ratios of layer L are reported in both modes. 'holds' is false when the lower\n"
       "end exceeds 1, null when the enclosure straddles 1. --precision auto escalates from double\n"
       "through 128, 256, ... bits while a claim is not decided. Exit 0: every layer's claim decided;\n"
-      "1: some claim not decided (the enclosures are still reported); 2: bad usage or bad input.";
-  s.options = {{"feature-map", "nngp|ntk", "", "which feature map's ratios to certify (required)"}};
-  for (auto& o : data_options()) s.options.push_back(o);
-  s.options.push_back({"depth", "L", "3", "number of weight layers, 1 <= L <= 64; layers 1..L are reported"});
-  s.options.push_back({"precision", "auto|BITS", "auto", "auto: double, then 128, 256, ... bits while undecided; a number fixes it"});
-  s.options.push_back({"max-precision", "BITS", "1024", "cap for --precision auto"});
-  for (auto& o : output_options()) s.options.push_back(o);
-  return s;
+      "1: some claim not decided (the enclosures are still reported); 2: bad usage or bad input.");
+  c.text("feature-map", a.kind, "nngp|ntk", "which feature map's ratios to certify", one_of_rule({"nngp", "ntk"}))
+      .required();
+  add_data_options(c, a.data);
+  c.whole("depth", a.depth, "L", 1, 64, "number of weight layers; layers 1..L are reported");
+  c.text("precision", a.precision, "auto|BITS", "auto: double, then 128, 256, ... bits while undecided; a number fixes it",
+         auto_or_bits_rule());
+  c.whole("max-precision", a.max_precision, "BITS", 53, 1L << 20, "cap for --precision auto");
+  add_output_options(c, a.output);
+  return c;
 }
 
 // true: upper <= 1; false: lower > 1; nullopt: neither.
@@ -74,25 +85,27 @@ bool all_decided(const ntk::feature_map_result& r, bool nngp) {
 
 }  // namespace
 
+void describe_lipschitz_feature_map(const command_visitor& visit) {
+  feature_map_args a;
+  visit(feature_map_command(a));
+}
+
 int run_lipschitz_feature_map(const std::vector<std::string>& argv) {
-  const command_spec spec = feature_map_spec();
-  auto parsed = parse_args(spec, argv);
-  if (!parsed) return 0;
-  const parsed_args& args = *parsed;
-  const bool quiet = args.has("quiet");
-  const std::string kind = args.get("feature-map");
-  if (kind != "nngp" && kind != "ntk") throw usage_error("--feature-map takes nngp or ntk, not '" + kind + "'");
+  feature_map_args a;
+  command cmd = feature_map_command(a);
+  if (!cmd.parse(argv)) return 0;
+  const bool quiet = a.output.quiet;
+  const std::string& kind = a.kind;
   const bool nngp = kind == "nngp";
-  const int depth = static_cast<int>(args.get_long("depth", 3, 1, 64));
-  const std::string p = args.get("precision", "auto");
-  const bool automatic = p == "auto";
-  const long fixed_bits = automatic ? 53 : args.get_long("precision", 53, 53, 1 << 20);
-  const long max_bits = args.get_long("max-precision", 1024, 53, 1 << 20);
-  const std::string json_path = args.get("json");
+  const int depth = static_cast<int>(a.depth);
+  const bool automatic = a.precision == "auto";
+  const long fixed_bits = automatic ? 53 : std::stol(a.precision);
+  const long max_bits = a.max_precision;
+  const std::string& json_path = a.output.json;
   check_output_path("json", json_path);
 
   ntk::preprocessing prep;
-  ntk::dataset data = load_data(args, prep);
+  ntk::dataset data = load_data(a.data, prep);
   ntk::dataset_check_rows(data, prep);
   if (data.n < 2) throw usage_error("--data has " + std::to_string(data.n) + " row(s): the ratios need at least two");
 

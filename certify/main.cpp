@@ -10,13 +10,6 @@
 #include "data/errors.hpp"
 #include "registry.hpp"
 
-namespace certify {
-std::vector<command_entry>& command_registry() {
-  static std::vector<command_entry> r;
-  return r;
-}
-}  // namespace certify
-
 namespace {
 
 const char* const version = "ntkcert 0.1.0";

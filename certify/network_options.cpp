@@ -4,40 +4,37 @@
 
 namespace certify {
 
-std::vector<option_spec> network_options() {
-  return {
-      {"network", "SPEC", "",
-       "the network (required): random:widths=n0,n1,...,nL&init=he|lecun|normal&seed=S (Gaussian "
-       "weights, no biases; init defaults to he, seed to 0) | PATH.npz (arrays W1..WL, optional "
-       "b1..bL) | PATH.safetensors (<prefix>.weight / <prefix>.bias as torch nn.Sequential saves "
-       "Linear layers; F64, F32, F16, BF16) | PATH.mat (cell arrays weights, optional biases, as "
-       "LipSDP stores them)"},
-      {"layout", "out-in|in-out", "detect",
-       "how the files store W_l: out-in (n_l x n_(l-1), PyTorch) or in-out (scikit-learn coefs_); "
-       "by default the orientation in which the shapes chain, refused when both do (e.g. square "
-       "matrices)"},
-      {"save-network", "PATH.npz", "",
-       "also write the network used as numpy .npz (W1..WL float64 out x in, b1..bL)"},
-  };
+void add_network_options(command& c, network_args& a, bool required) {
+  auto n = c.text("network", a.spec, "SPEC",
+                  std::string(required ? "the network" : "the network (selects the empirical NTK)") +
+                      ": random:widths=n0,n1,...,nL&init=he|lecun|normal&seed=S (Gaussian "
+                      "weights, no biases; init defaults to he, seed to 0) | PATH.npz (arrays W1..WL, optional "
+                      "b1..bL) | PATH.safetensors (<prefix>.weight / <prefix>.bias as torch nn.Sequential saves "
+                      "Linear layers; F64, F32, F16, BF16) | PATH.mat (cell arrays weights, optional biases, as "
+                      "LipSDP stores them)");
+  if (required) n.required("(e.g. --network random:widths=10,50,1&seed=1, --network net.npz; see --help)");
+  c.choice("layout", a.layout, {"detect", "out-in", "in-out"},
+           "how the files store W_l: out-in (n_l x n_(l-1), PyTorch) or in-out (scikit-learn coefs_); "
+           "detect: the orientation in which the shapes chain, refused when both do (e.g. square matrices)");
+  c.text("save-network", a.save, "PATH.npz", "also write the network used as numpy .npz (W1..WL float64 out x in, b1..bL)",
+         [](const std::string& p) -> std::string {
+           if (p.size() >= 5 && p.compare(p.size() - 4, 4, ".npz") == 0) return "";
+           return "'" + p + "' does not end in .npz";
+         });
 }
 
-network_request read_network_options(const parsed_args& args) {
+network_request read_network_options(const network_args& a) {
   network_request req;
-  if (!args.has("network") || args.get("network").empty())
+  if (a.spec.empty())
     throw usage_error("--network SPEC is required (e.g. --network random:widths=10,50,1&seed=1, "
                       "--network net.npz; see --help)");
-  req.spec = args.get("network");
-  const std::string lay = args.get("layout", "detect");
-  if (lay == "detect") req.layout = ntk::weight_layout::detect;
-  else if (lay == "out-in") req.layout = ntk::weight_layout::out_in;
-  else if (lay == "in-out") req.layout = ntk::weight_layout::in_out;
-  else throw usage_error("--layout takes out-in or in-out, not '" + lay + "'");
-  if (args.has("save-network")) {
-    req.save_path = args.get("save-network");
-    const std::string& p = req.save_path;
-    if (p.size() < 5 || p.compare(p.size() - 4, 4, ".npz") != 0)
-      throw usage_error("--save-network: '" + p + "' does not end in .npz");
-    check_output_path("save-network", p);
+  req.spec = a.spec;
+  if (a.layout == "out-in") req.layout = ntk::weight_layout::out_in;
+  else if (a.layout == "in-out") req.layout = ntk::weight_layout::in_out;
+  else req.layout = ntk::weight_layout::detect;
+  if (!a.save.empty()) {
+    req.save_path = a.save;
+    check_output_path("save-network", req.save_path);
   }
   return req;
 }

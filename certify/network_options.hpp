@@ -11,8 +11,15 @@
 
 namespace certify {
 
-// --network, --layout, --save-network with their help texts and defaults.
-std::vector<option_spec> network_options();
+// --network, --layout, --save-network as given (declared by add_network_options).
+struct network_args {
+  std::string spec;              // --network
+  std::string layout = "detect";  // --layout
+  std::string save;              // --save-network
+};
+// required: --network must be given (lipschitz, empirical); otherwise it selects a mode (kernel,
+// compare).
+void add_network_options(command& c, network_args& a, bool required);
 
 struct network_request {
   std::string spec;                                   // --network
@@ -20,10 +27,10 @@ struct network_request {
   std::string save_path;                              // --save-network, empty when absent
 };
 
-// Reads the options. Throws usage_error when --network is missing, --layout is not out-in, in-out
-// or detect, or --save-network does not end in .npz or names an unwritable directory (checked
-// before any computation, as check_output_path does).
-network_request read_network_options(const parsed_args& args);
+// The request of the options. Throws usage_error when --network is missing or empty, or
+// --save-network does not end in .npz or names an unwritable directory (checked before any
+// computation, as check_output_path does).
+network_request read_network_options(const network_args& a);
 
 // ntk::network_load(req.spec, req.layout): ntk::data_error (exit 2) naming file and array.
 ntk::network load_network(const network_request& req);

@@ -1,6 +1,7 @@
 #include "ntk_options.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "certificate/certificate.hpp"
 #include "driver/chain.hpp"
@@ -9,59 +10,46 @@
 
 namespace certify {
 
-std::vector<option_spec> model_options() {
-  return {
-      {"depth", "L", "3", "number of weight layers, 1 <= L <= 64 (L = 1 is the linear kernel XX^T)"},
-      {"convention", "paper|neural-tangents|uci", "paper",
-       "kernel scaling: paper (docs/math.md), neural-tangents (K/d), uci (K/2^(L-1))"},
+ntk::kernel_convention model_args::kernel_convention() const {
+  if (convention == "neural-tangents") return ntk::kernel_convention::neural_tangents;
+  if (convention == "uci") return ntk::kernel_convention::uci;
+  return ntk::kernel_convention::paper;
+}
+
+void add_model_options(command& c, model_args& a) {
+  c.whole("depth", a.depth, "L", 1, 64, "number of weight layers (L = 1 is the linear kernel XX^T)");
+  c.choice("convention", a.convention, {"paper", "neural-tangents", "uci"},
+           "kernel scaling: paper (docs/math.md), neural-tangents (K/d), uci (K/2^(L-1))");
+}
+
+value_rule auto_or_bits_rule(long min_bits) {
+  const value_rule bits = whole_rule(min_bits, 1L << 20);
+  return [bits, min_bits](const std::string& v) -> std::string {
+    if (v == "auto" || bits(v).empty()) return "";
+    return "takes auto or a whole number from " + std::to_string(min_bits) + " to " + std::to_string(1L << 20) +
+           ", not '" + v + "'";
   };
 }
 
-std::vector<option_spec> precision_options() {
-  return {
-      {"precision", "auto|BITS", "auto",
-       "auto escalates from double (53 bits) through 128, 256, ... bits until --rtol is met; a number "
-       "fixes the working precision (53 = double tier, more = MPFI)"},
-      {"max-precision", "BITS", "4096", "cap for --precision auto"},
-      {"rtol", "R", "1e-6", "target relative width of the lambda_min enclosure"},
-  };
+void precision_args::apply(ntk::precision_policy& policy, double& rtol_out) const {
+  policy.automatic = precision == "auto";
+  if (!policy.automatic) policy.fixed_bits = std::stol(precision);
+  policy.max_bits = max_precision;
+  rtol_out = rtol;
 }
 
-std::vector<option_spec> chain_options() {
-  return {
-      {"chain", "", "",
-       "also certify the lower-bound chain of the paper's proof: schur, hermite:r, hermite:all, "
-       "gershgorin:r, scale:r and upper (docs/math.md section 4), escalating precision until each claim is decided"},
-      {"orders", "R1,R2,...", "2,4", "Hermite orders r of the chain's hermite, gershgorin and scale links"},
-  };
+void add_precision_options(command& c, precision_args& a) {
+  c.text("precision", a.precision, "auto|BITS",
+         "auto escalates from double (53 bits) through 128, 256, ... bits until --rtol is met; a number "
+         "fixes the working precision (53 = double tier, more = MPFI)",
+         auto_or_bits_rule());
+  c.whole("max-precision", a.max_precision, "BITS", 53, 1L << 20, "cap for --precision auto");
+  c.number("rtol", a.rtol, "R", command::sign::positive, "target relative width of the lambda_min enclosure");
 }
 
-void read_model_options(const parsed_args& args, int& depth, ntk::kernel_convention& convention) {
-  depth = static_cast<int>(args.get_long("depth", 3, 1, 64));
-  const std::string c = args.get("convention", "paper");
-  if (c == "paper") convention = ntk::kernel_convention::paper;
-  else if (c == "neural-tangents") convention = ntk::kernel_convention::neural_tangents;
-  else if (c == "uci") convention = ntk::kernel_convention::uci;
-  else throw usage_error("--convention takes paper, neural-tangents or uci, not '" + c + "'");
-}
-
-void read_precision_options(const parsed_args& args, ntk::precision_policy& policy, double& rtol) {
-  const std::string p = args.get("precision", "auto");
-  if (p == "auto") {
-    policy.automatic = true;
-  } else {
-    policy.automatic = false;
-    policy.fixed_bits = args.get_long("precision", 53, 53, 1 << 20);
-  }
-  policy.max_bits = args.get_long("max-precision", 4096, 53, 1 << 20);
-  rtol = args.get_double("rtol", 1e-6);
-  if (!(rtol > 0) || !std::isfinite(rtol)) throw usage_error("--rtol takes a positive number");
-}
-
-void read_chain_options(const parsed_args& args, bool& enabled, std::vector<unsigned>& orders) {
-  enabled = args.has("chain");
-  if (args.has("orders") && !enabled) throw usage_error("--orders needs --chain");
-  const std::string list = args.get("orders", "2,4");
+namespace {
+// The --orders list: whole numbers from 1 to ntk::chain_max_order, comma-separated; nullopt if malformed.
+std::optional<std::vector<unsigned>> parse_orders(const std::string& list) {
   std::vector<unsigned> parsed;
   std::size_t start = 0;
   while (true) {
@@ -69,14 +57,79 @@ void read_chain_options(const parsed_args& args, bool& enabled, std::vector<unsi
     const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     const bool digits = !item.empty() && item.size() <= 9 && item.find_first_not_of("0123456789") == std::string::npos;
     const unsigned long r = digits ? std::stoul(item) : 0;
-    if (!digits || r < 1 || r > ntk::chain_max_order)
-      throw usage_error("--orders takes a comma-separated list of whole numbers from 1 to " +
-                        std::to_string(ntk::chain_max_order) + ", not '" + list + "'");
+    if (!digits || r < 1 || r > ntk::chain_max_order) return std::nullopt;
     parsed.push_back(static_cast<unsigned>(r));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  orders = ntk::chain_normalize_orders(parsed);
+  return parsed;
+}
+}  // namespace
+
+void add_chain_options(command& c, chain_args& a) {
+  c.flag("chain", a.chain,
+         "also certify the lower-bound chain of the paper's proof: schur, hermite:r, hermite:all, "
+         "gershgorin:r, scale:r and upper (docs/math.md section 4), escalating precision until each claim is decided");
+  c.text("orders", a.orders, "R1,R2,...", "Hermite orders r of the chain's hermite, gershgorin and scale links",
+         [](const std::string& v) -> std::string {
+           if (parse_orders(v)) return "";
+           return "takes a comma-separated list of whole numbers from 1 to " + std::to_string(ntk::chain_max_order) +
+                  ", not '" + v + "'";
+         });
+}
+
+std::vector<unsigned> chain_orders_of(const command& c, const chain_args& a) {
+  if (c.given("orders") && !a.chain) throw usage_error("--orders needs --chain");
+  return ntk::chain_normalize_orders(*parse_orders(a.orders));
+}
+
+// The string-map interface of the Python module: the same declarations, through a command.
+
+std::vector<option_spec> model_options() {
+  model_args a;
+  command c("", "");
+  add_model_options(c, a);
+  return option_specs(c);
+}
+
+std::vector<option_spec> precision_options() {
+  precision_args a;
+  command c("", "");
+  add_precision_options(c, a);
+  return option_specs(c);
+}
+
+std::vector<option_spec> chain_options() {
+  chain_args a;
+  command c("", "");
+  add_chain_options(c, a);
+  return option_specs(c);
+}
+
+void read_model_options(const parsed_args& args, int& depth, ntk::kernel_convention& convention) {
+  model_args a;
+  command c("", "");
+  add_model_options(c, a);
+  c.parse(arguments_of(args, c));
+  depth = static_cast<int>(a.depth);
+  convention = a.kernel_convention();
+}
+
+void read_precision_options(const parsed_args& args, ntk::precision_policy& policy, double& rtol) {
+  precision_args a;
+  command c("", "");
+  add_precision_options(c, a);
+  c.parse(arguments_of(args, c));
+  a.apply(policy, rtol);
+}
+
+void read_chain_options(const parsed_args& args, bool& enabled, std::vector<unsigned>& orders) {
+  chain_args a;
+  command c("", "");
+  add_chain_options(c, a);
+  c.parse(arguments_of(args, c));
+  enabled = a.chain;
+  orders = chain_orders_of(c, a);
 }
 
 }  // namespace certify

@@ -11,18 +11,14 @@
 
 namespace certify {
 
-ntk::dataset load_data(const parsed_args& args, ntk::preprocessing& prep) {
-  const std::string spec = args.get("data", NTKCERT_DEFAULT_DATA);
-  const long offset = args.get_long("offset", 0, 0, 1L << 40);
+ntk::dataset load_data(const data_args& a, ntk::preprocessing& prep) {
   std::optional<std::size_t> limit;
-  if (args.has("limit")) limit = static_cast<std::size_t>(args.get_long("limit", 0, 1, 1L << 40));
-  prep.center = args.has("center");
-  const std::string norm = args.get("normalize", "none");
-  if (norm == "none") prep.normalize = ntk::normalization::none;
-  else if (norm == "sphere") prep.normalize = ntk::normalization::sphere;
-  else if (norm == "unit") prep.normalize = ntk::normalization::unit;
-  else throw usage_error("--normalize takes none, sphere or unit, not '" + norm + "'");
-  return ntk::dataset_load(spec, static_cast<std::size_t>(offset), limit);
+  if (a.limit) limit = static_cast<std::size_t>(*a.limit);
+  prep.center = a.center;
+  prep.normalize = a.normalize == "sphere" ? ntk::normalization::sphere
+                   : a.normalize == "unit" ? ntk::normalization::unit
+                                           : ntk::normalization::none;
+  return ntk::dataset_load(a.data, static_cast<std::size_t>(a.offset), limit);
 }
 
 namespace {

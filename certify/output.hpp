@@ -19,8 +19,9 @@
 
 namespace certify {
 
-// Reads --data/--offset/--limit/--center/--normalize; throws usage_error or ntk::data_error.
-ntk::dataset load_data(const parsed_args& args, ntk::preprocessing& prep);
+// Loads the rows of --data/--offset/--limit and sets prep from --center/--normalize; throws
+// ntk::data_error naming file, row and column.
+ntk::dataset load_data(const data_args& a, ntk::preprocessing& prep);
 
 // {"lower": "<dec>", "upper": "<dec>"} rounded outward with enough digits for the values' precision.
 ntk::json::value bound_json(const ntk::mreal& lower, const ntk::mreal& upper);

@@ -10,11 +10,13 @@ using namespace ntk_net_test;
 
 namespace {
 
-certify::parsed_args parse(const std::vector<std::string>& argv) {
-  certify::command_spec spec;
-  spec.name = "lipschitz";
-  spec.options = certify::network_options();
-  return *certify::parse_args(spec, argv);
+// The options as certify lipschitz declares them (--network required), parsed.
+certify::network_args parse(const std::vector<std::string>& argv) {
+  certify::network_args a;
+  certify::command c("lipschitz", "");
+  certify::add_network_options(c, a, true);
+  c.parse(argv);
+  return a;
 }
 
 }  // namespace
@@ -57,8 +59,11 @@ BOOST_AUTO_TEST_CASE(usage_errors) {
   refused({"--network", "n.npz", "--layout", "sideways"}, "--layout");
   refused({"--network", "n.npz", "--save-network", d.file("n.txt")}, "does not end in .npz");
   refused({"--network", "n.npz", "--save-network", d.file("nowhere/n.npz")}, "does not exist");
-  const std::string help = certify::help_text(certify::command_spec{"lipschitz", "", "", certify::network_options(), 0});
-  for (const char* s : {"--network SPEC", "--layout out-in|in-out", "(default: detect)", "--save-network PATH.npz",
+  certify::network_args a;
+  certify::command c("lipschitz", "");
+  certify::add_network_options(c, a, true);
+  const std::string help = c.help();
+  for (const char* s : {"--network SPEC", "--layout detect|out-in|in-out", "(default: detect)", "--save-network PATH.npz",
                         "random:widths", ".safetensors", ".mat"})
     BOOST_TEST(help.find(s) != std::string::npos);
 }
