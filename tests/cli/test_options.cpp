@@ -70,7 +70,12 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_with_its_default) {
         BOOST_TEST_REQUIRE(at != std::string::npos, lhs);
         // The option's entry runs to the next line that starts a new entry.
         auto end = r.out.find("\n  -", at + 1);
-        const std::string entry = r.out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        // Wrapped lines joined: runs of blanks and line breaks become one space.
+        std::string entry;
+        for (char ch : r.out.substr(at, end == std::string::npos ? std::string::npos : end - at)) {
+          if (ch == '\n') ch = ' ';
+          if (ch != ' ' || entry.empty() || entry.back() != ' ') entry += ch;
+        }
         if (!o.default_text.empty()) BOOST_TEST(has(entry, "(default: " + o.default_text + ")"), entry);
         // A value option without a default must be one that is optional by nature (a path, a
         // mode selector) or required: its entry says which.
