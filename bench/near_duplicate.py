@@ -87,7 +87,7 @@ def main():
             j = json.loads(c[3])
             lm = j.get("lambda_min", {})
             print(f"run {run + 1}: certify ntk  wall {c[0]:7.2f} s  cpu {c[1]:7.2f} s  peak {c[2]:7.0f} MB  "
-                  f"certified {j.get('certified')}  lower {lm.get('lower')}  upper {lm.get('upper')}")
+                  f"certified {lm.get('certified')} ({lm.get('precision_bits')} bits, rel. width {lm.get('relative_width')})  lower {lm.get('lower')}  upper {lm.get('upper')}")
             for t in j.get("attempts", []):
                 print(f"         attempt {t.get('precision_bits')} bits: {t.get('seconds', 0):.2f} s "
                       f"lower {t.get('lower')} upper {t.get('upper')} {t.get('note', '')}")
