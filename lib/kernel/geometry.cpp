@@ -111,6 +111,7 @@ bool try_sliced_gram(exact_mpz_gram& out, const dataset& ds, const preprocessing
       const unsigned long shift = static_cast<unsigned long>((s + t) * beta);
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = i; j < n; ++j) {
+          if (j == i && i % 256 == 0) progress.update("gram", 0.8 * done / total);  // a cancellation point
           double v = P[i * n + j];
           if (s != t) {
             mpz_set_d(tmp, P[j * n + i]);
@@ -230,6 +231,7 @@ void fill_exact_mpz(geometry<minterval>& g, const exact_mpz_gram& eg, const data
     minterval ab_i, c_i, det_i;
 #pragma omp for schedule(dynamic, 4)
     for (long i = 0; i < nn; ++i) {
+      if (progress.stop_requested()) continue;  // the caller discards the result (base/progress.hpp)
       for (std::size_t j = i + 1; j < n; ++j) {
         mpz_srcptr c = eg.g[i * n + j];
         mpz_mul(ab, eg.g[i * n + i], eg.g[j * n + j]);

@@ -173,6 +173,7 @@ feature_map_result run(const dataset& ds, const preprocessing& pre, int depth, p
     std::vector<I> dec_theta(L);
 #pragma omp for schedule(dynamic, 4) nowait
     for (long ii = 0; ii < nn; ++ii) {
+      if (progress.stop_requested()) continue;  // the caller discards the result (base/progress.hpp)
       const auto i = static_cast<std::size_t>(ii);
       for (std::size_t j = i + 1; j < n; ++j) {
         correlation<I> c = g.pair(i, j);
