@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,8 +116,22 @@ network read_network_safetensors(const std::string& path, weight_layout layout) 
   const std::size_t data_start = 8 + std::size_t(hlen);
   const std::size_t data_size = bytes.size() - data_start;
   nlohmann::json header;
+  // nlohmann keeps the last of repeated keys silently; a header naming a tensor twice is refused
+  // instead (one set of keys per open object).
+  std::vector<std::set<std::string>> keys;
+  const nlohmann::json::parser_callback_t refuse_duplicates =
+      [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        if (event == nlohmann::json::parse_event_t::object_start) keys.emplace_back();
+        else if (event == nlohmann::json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+        else if (event == nlohmann::json::parse_event_t::key && !keys.empty() &&
+                 !keys.back().insert(parsed.get<std::string>()).second)
+          throw data_error(path + ": malformed safetensors header (duplicate key '" +
+                           parsed.get<std::string>() + "')");
+        return true;
+      };
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + std::ptrdiff_t(data_start));
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + std::ptrdiff_t(data_start),
+                                   refuse_duplicates);
   } catch (const nlohmann::json::exception& e) {
     throw data_error(path + ": malformed safetensors header (not JSON: " + e.what() + ")");
   }

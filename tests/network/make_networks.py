@@ -292,6 +292,11 @@ bad("st_short.safetensors", "detect", "truncated")
 with open(path("st_badjson.safetensors"), "wb") as f:
     f.write(struct.pack("<Q", 6) + b"{nope}")
 bad("st_badjson.safetensors", "detect", "malformed safetensors header")
+dup = b'{"0.weight": {"dtype": "F32", "shape": [1, 1], "data_offsets": [0, 4]}, ' \
+      b'"0.weight": {"dtype": "F32", "shape": [1, 1], "data_offsets": [0, 4]}}'
+with open(path("st_dupkey.safetensors"), "wb") as f:
+    f.write(struct.pack("<Q", len(dup)) + dup + np.ones(1, "<f4").tobytes())
+bad("st_dupkey.safetensors", "detect", "malformed safetensors header", "duplicate key '0.weight'")
 st_write("st_i32.safetensors", [("0.weight", "I32", (2, 2), np.ones(4, "<i4").tobytes())])
 bad("st_i32.safetensors", "detect", "array 0.weight", "unsupported dtype", "I32")
 st_write("st_size.safetensors", [("0.weight", "F32", (2, 3), np.ones(5, "<f4").tobytes())])
