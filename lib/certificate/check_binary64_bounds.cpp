@@ -269,9 +269,9 @@ binary64_bound prove_lower_binary64(binary64_enclosure& e, const mpq_t t, int th
     if (ok) break;
     why = "binary64 Cholesky completed but the constant leaves the bound below the claim";
     if (last) break;
-    // Next guess: the blocked constant just measured (the next shift differs little), if smaller.
+    // Next guess (once): the blocked constant just measured (the next shift differs little).
     const double measured = round_up(mpfr_get_d(c, MPFR_RNDU) * 1.05);
-    if (attempt + 1 == guesses.size() && measured < c_plain_est && measured > guesses[attempt])
+    if (attempt == 0 && guesses.size() == 1 && measured < c_plain_est && measured > guesses[0])
       guesses.push_back(measured);
   }
   mpfr_clears(x, y, c, cb, tra, dmin, z, static_cast<mpfr_ptr>(nullptr));
