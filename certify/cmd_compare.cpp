@@ -156,26 +156,7 @@ int run_compare(const std::vector<std::string>& argv) {
   progress.finish();
   const ntk::ntk_outcome& c = out.certified;
 
-  ntk::json::value j = ntk::json::value::object();
-  j["command"] = "compare";
-  j["data"] = data_json(data, job.prep);
-  j["model"] = model_json(job.depth, job.convention);
-  ntk::json::value cert = ntk::json::value::object();
-  cert["lambda_min"] = lambda_min_json(c, job.rtol);
-  ntk::json::value ent = ntk::json::value::object();
-  ent["precision_bits"] = out.entries_precision_bits;
-  ent["max_width"] = out.max_entry_width;
-  cert["entries"] = ent;
-  j["certified"] = cert;
-  // "float64" / "float32": the clipped-arccos form; their "atan2" members: the atan2 form.
-  for (const char* prec : {"float64", "float32"}) {
-    ntk::json::value block;
-    for (const auto& r : out.floats)
-      if (r.name == prec) block = certify::float_report_json(r);
-    for (const auto& r : out.floats)
-      if (r.name == std::string("atan2-") + prec) block["atan2"] = certify::float_report_json(r);
-    j[prec] = block;
-  }
+  const ntk::json::value j = compare_json(job, out);
 
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
 

@@ -203,6 +203,30 @@ ntk::json::value float_report_json(const ntk::float_report& r) {
   return f;
 }
 
+ntk::json::value compare_json(const ntk::compare_job& job, const ntk::compare_outcome& out) {
+  ntk::json::value j = ntk::json::value::object();
+  j["command"] = "compare";
+  j["data"] = data_json(*job.data, job.prep);
+  j["model"] = model_json(job.depth, job.convention);
+  ntk::json::value cert = ntk::json::value::object();
+  cert["lambda_min"] = lambda_min_json(out.certified, job.rtol);
+  ntk::json::value ent = ntk::json::value::object();
+  ent["precision_bits"] = out.entries_precision_bits;
+  ent["max_width"] = out.max_entry_width;
+  cert["entries"] = ent;
+  j["certified"] = cert;
+  // "float64" / "float32": the clipped-arccos form; their "atan2" members: the atan2 form.
+  for (const char* prec : {"float64", "float32"}) {
+    ntk::json::value block;
+    for (const auto& r : out.floats)
+      if (r.name == prec) block = float_report_json(r);
+    for (const auto& r : out.floats)
+      if (r.name == std::string("atan2-") + prec) block["atan2"] = float_report_json(r);
+    j[prec] = block;
+  }
+  return j;
+}
+
 std::string fmt_g(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g", digits, v);

@@ -49,6 +49,10 @@ ntk::json::value chain_verdict_json(ntk::chain_verdict v);
 ntk::json::value chain_run_json(const ntk::chain_outcome& c);
 // One float report of certify compare (lambda_min null when the eigenvalues were not computed).
 ntk::json::value float_report_json(const ntk::float_report& r);
+// The whole JSON document of `certify compare` on the data set of job (command, data, model, the
+// certified enclosure with its entries' precision and width, the float64/float32 blocks with their
+// "atan2" members), shared by the CLI and the Python module.
+ntk::json::value compare_json(const ntk::compare_job& job, const ntk::compare_outcome& out);
 
 // Throws usage_error naming --option when PATH (not "-", not empty) cannot be written: its directory
 // is missing or not writable. Checked before any computation, so a long run does not end in vain.

@@ -182,25 +182,7 @@ py::dict compare(const py::object& X, long depth, bool center, const std::string
   job.rtol = c.job.rtol;
   const ntk::compare_outcome out = run([&](ntk::progress_sink& progress) { return ntk::compare_float_kernels(job, progress); });
   const ntk::ntk_outcome& o = out.certified;
-  ntk::json::value j = ntk::json::value::object();
-  j["command"] = "compare";
-  j["data"] = certify::data_json(c.data, job.prep);
-  j["model"] = certify::model_json(job.depth, job.convention);
-  ntk::json::value cert = ntk::json::value::object();
-  cert["lambda_min"] = certify::lambda_min_json(o, job.rtol);
-  ntk::json::value ent = ntk::json::value::object();
-  ent["precision_bits"] = out.entries_precision_bits;
-  ent["max_width"] = out.max_entry_width;
-  cert["entries"] = ent;
-  j["certified"] = cert;
-  for (const char* prec : {"float64", "float32"}) {
-    ntk::json::value block;
-    for (const auto& f : out.floats)
-      if (f.name == prec) block = certify::float_report_json(f);
-    for (const auto& f : out.floats)
-      if (f.name == std::string("atan2-") + prec) block["atan2"] = certify::float_report_json(f);
-    j[prec] = block;
-  }
+  ntk::json::value j = certify::compare_json(job, out);
   py::dict lam = lambda_min_dict(o, job.rtol);
   py::dict floats;
   for (const auto& f : out.floats) floats[py::str(f.name)] = float_report_py(f);
