@@ -185,24 +185,21 @@ binary64_bound prove_lower_binary64(binary64_enclosure& e, const mpq_t t, int th
   const double r = std::min(fro, rowmax);
   mpq_set_d(out.value.v, r);
   // Shift σ = t + r + c(mid − tI), rounded up (c estimated; the proof below uses c(Ã) itself).
-  mpfr_t x, y;
-  mpfr_inits2(256, x, y, static_cast<mpfr_ptr>(nullptr));
+  mpfr_t x;
+  mpfr_init2(x, 256);
   mpfr_set_q(x, t, MPFR_RNDU);
   const double tu = mpfr_get_d(x, MPFR_RNDU);
   const double np1 = static_cast<double>(n + 1);
   if (!(3.0 * (np1 + 1) * u < 1.0)) {
-    mpfr_clears(x, y, static_cast<mpfr_ptr>(nullptr));
+    mpfr_clear(x);
     out.detail = "n too large for binary64";
     return out;
   }
   const double g = round_up(round_up(np1 * u) / round_down(1.0 - 2.0 * np1 * u));
   const double g_blk = gamma_up_(static_cast<double>(step_columns + 2));
-  double tr = 0, maxd = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double a = round_up(M(static_cast<long>(i), static_cast<long>(i)) - tu);
-    tr += std::max(a, 0.0);
-    maxd = std::max(maxd, a);
-  }
+  double tr = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    tr += std::max(round_up(M(static_cast<long>(i), static_cast<long>(i)) - tu), 0.0);
   const double tr_up = nonneg_upper(tr, static_cast<double>(n));
   const double c_plain_est = round_up(g * tr_up);
   // The shift needs c before the factorisation; the blocked constant is known only after it. So the
@@ -274,7 +271,7 @@ binary64_bound prove_lower_binary64(binary64_enclosure& e, const mpq_t t, int th
     if (attempt == 0 && guesses.size() == 1 && measured < c_plain_est && measured > guesses[0])
       guesses.push_back(measured);
   }
-  mpfr_clears(x, y, c, cb, tra, dmin, z, static_cast<mpfr_ptr>(nullptr));
+  mpfr_clears(x, c, cb, tra, dmin, z, static_cast<mpfr_ptr>(nullptr));
   if (!ok) {
     out.detail = why;
     return out;
