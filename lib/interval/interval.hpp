@@ -13,6 +13,8 @@
 
 #include <limits>
 
+#include "interval/ddinterval.hpp"
+#include "interval/ddinterval_elementary.hpp"
 #include "interval/dinterval.hpp"
 #include "interval/dinterval_elementary.hpp"
 #include "interval/minterval.hpp"
@@ -68,6 +70,35 @@ struct interval_traits<minterval> {
   // An interval with NaN endpoints: "no enclosure".
   static minterval nan() { return detail::nan_minterval(); }
 };
+
+// The double-word tier (ddinterval.hpp): a precise tier (is_double_tier = false) of 106-bit
+// representation; each operation is within about 2^-100 relative (docs/numerics.md, "Double-double
+// intervals").
+template <>
+struct interval_traits<ddinterval> {
+  static constexpr bool is_double_tier = false;
+  static long precision_bits() { return 106; }
+  // Contains pi.
+  static ddinterval pi() { return ddinterval_pi; }
+  // [l, h], exact.
+  static ddinterval make(double l, double h) { return {l, h}; }
+  static ddinterval point(double t) { return ddinterval(t); }
+  // The point intervals at the endpoints of x (exact).
+  static ddinterval lower_point(const ddinterval& x) { return {x.lo, x.lo}; }
+  static ddinterval upper_point(const ddinterval& x) { return {x.hi, x.hi}; }
+  // An interval with NaN endpoints: "no enclosure".
+  static ddinterval nan() { return dd_detail::nan_interval(); }
+};
+
+// An minterval at the working precision containing x (exact when both endpoints are representable
+// there, e.g. at >= 2100 bits or when the double-words are short; outward otherwise).
+inline minterval to_minterval(const ddinterval& x) {
+  minterval r;
+  ddi_to_mpfi(mpfi_of(r), x);
+  return r;
+}
+// A ddinterval containing x (outward rounding of each endpoint to a double-word).
+inline ddinterval to_ddinterval(const minterval& x) { return ddi_from_mpfi(mpfi_of(x)); }
 
 // Width upper_d - lower_d, rounded up.
 template <class I>
