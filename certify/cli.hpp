@@ -132,39 +132,3 @@ void add_output_options(command& c, output_args& a);
 std::string number_text(double v);
 
 }  // namespace certify
-
-// ---- The string-map interface the Python module (python/src) uses: parse_args runs a `command`
-// made of the option_specs and returns the given values as strings. ----
-#include <map>
-namespace certify {
-struct option_spec {
-  std::string name;
-  std::string metavar;  // empty for a flag
-  std::string default_text;
-  std::string help;
-};
-struct parsed_args {
-  std::map<std::string, std::string> values;  // option name -> value ("" for flags)
-  std::vector<std::string> positional;
-  bool has(const std::string& name) const { return values.count(name) != 0; }
-  std::string get(const std::string& name, const std::string& fallback = "") const {
-    auto it = values.find(name);
-    return it == values.end() ? fallback : it->second;
-  }
-  // Typed getters throw usage_error naming the option on a malformed value.
-  long get_long(const std::string& name, long fallback, long min, long max) const;
-  double get_double(const std::string& name, double fallback) const;
-};
-struct command_spec {
-  std::string name;
-  std::string synopsis;
-  std::string description;
-  std::vector<option_spec> options;
-  std::size_t max_positional = 0;  // 0 or 1
-};
-std::optional<parsed_args> parse_args(const command_spec& spec, const std::vector<std::string>& argv);
-// The declarations of a command as option_specs, and the arguments of `args` that are among them
-// (as --name=value), so that a group's add_* function stays the one declaration of its options.
-std::vector<option_spec> option_specs(const command& c);
-std::vector<std::string> arguments_of(const parsed_args& args, const command& c);
-}  // namespace certify

@@ -9,6 +9,7 @@
 #include "certificate/json.hpp"
 #include "certificate/empirical_certificate.hpp"
 #include "cli.hpp"
+#include "command_options.hpp"
 #include "empirical_cli.hpp"
 #include "output.hpp"
 #include "registry.hpp"
@@ -16,31 +17,6 @@
 namespace certify {
 namespace {
 
-// The options of certify check; the initial values are the defaults.
-struct check_args {
-  std::string certificate;
-  long precision = 128;
-  std::string method = "auto";
-  output_args output;
-};
-
-command check_command(check_args& a) {
-  command c("check",
-      "Re-verifies the claim lower <= lambda_min <= upper of a certificate written by\n"
-      "'certify ntk --certificate PATH', from the data file it names (a relative data.source is\n"
-      "looked up in the current directory, then next to the certificate) and by a code path of\n"
-      "its own: the kernel is recomputed in MPFI at a higher precision, the lower bound is proved\n"
-      "by an exact LDL^T (up to 100 points) or a verified MPFR Cholesky of the shifted midpoint\n"
-      "matrix, the upper bound by an outward-rounded Rayleigh quotient (or exactly, for lambda_min = 0\n"
-      "from proportional rows).\n\n"
-      "Exit status: 0 valid; 1 invalid (the reason is printed); 2 malformed certificate or\n"
-      "unreadable data.");
-  c.positional("CERTIFICATE", a.certificate, "the certificate file").required();
-  c.whole("precision", a.precision, "BITS", 64, 1L << 20, "minimum working precision of the recomputed kernel");
-  c.choice("method", a.method, {"auto", "exact", "floating"}, "positivity test: exact LDL^T, verified Cholesky, or by size");
-  add_output_options(c, a.output);
-  return c;
-}
 
 std::string source_summary(const ntk::certificate& c) {
   std::string s = c.data.source;

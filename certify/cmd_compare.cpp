@@ -88,16 +88,9 @@ int run_compare_empirical(const command& cmd, const compare_args& a) {
   a.precision.apply(job.precision, job.rtol);
   ntk::dataset data = load_data(a.data, job.prep);
   const ntk::network full = load_network(nreq);
-  const std::size_t L = full.depth();
-  if (full.widths[0] != data.d)
-    throw usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
-                      " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
   std::optional<std::size_t> output;
   if (a.output) output = static_cast<std::size_t>(*a.output);
-  if (!output && full.widths[L] != 1)
-    throw usage_error("the network has n_L = " + std::to_string(full.widths[L]) + " outputs; choose one with --output J");
-  if (output && *output >= full.widths[L]) throw usage_error("--output " + std::to_string(*output) + " is out of range");
-  const ntk::network net = output ? ntk::network_select_output(full, *output) : full;
+  const ntk::network net = select_output(full, data, output);
   job.net = &net;
   job.data = &data;
   terminal_progress progress(!quiet);

@@ -9,6 +9,7 @@
 
 #include "certificate/io.hpp"
 #include "cli.hpp"
+#include "command_options.hpp"
 #include "hermite/coefficients.hpp"
 #include "interval/decimal.hpp"
 #include "registry.hpp"
@@ -17,37 +18,10 @@ namespace {
 
 namespace hm = ntk::hermite;
 
-// Exact forms are listed up to this order unless --exact asks for all of them; --exact itself is
-// capped because the rationals grow like r·log r digits (order 20000: about 12,000 digits each).
-constexpr long default_exact_through = 1000;
-constexpr long max_exact_order = 20000;
-constexpr long max_order = 1000000;
-
-// The options of certify hermite; the initial values are the defaults.
-struct hermite_args {
-  std::string activation = "relu";
-  long order = 10;
-  long precision = 64;
-  bool exact = false;
-  certify::output_args output;
-};
-
-certify::command hermite_command(hermite_args& a) {
-  certify::command c("hermite",
-                     "Hermite coefficients mu_r of ReLU (sigma) or of its derivative, the step function, in the\n"
-                     "orthonormal Hermite basis h_r = He_r/sqrt(r!), and c_r = 2 mu_r^2, the coefficients of\n"
-                     "kappa1(rho) = sum_r c_r rho^r (relu) and kappa0(rho) (step). For r = 0..R: the exact c_r\n"
-                     "(a rational times a power of pi, e.g. 1/(24*pi)), certified enclosures of mu_r and c_r at\n"
-                     "the requested precision (rounded outward; exact zeros are the point 0), and the partial sum\n"
-                     "S_R = sum_{r<=R} c_r with the tail mass 1 - S_R, which bounds the truncation error of the\n"
-                     "series on [-1, 1]. Exact forms are listed for r <= 1000 (every r with --exact).");
-  c.choice("activation", a.activation, {"relu", "step"}, "relu gives kappa1, step (sigma') gives kappa0");
-  c.whole("order", a.order, "R", 0, max_order, "highest order r");
-  c.whole("precision", a.precision, "BITS", 2, 1000000, "precision of the enclosures in bits");
-  c.flag("exact", a.exact, "exact forms for every order (--order up to " + std::to_string(max_exact_order) + ")");
-  certify::add_output_options(c, a.output);
-  return c;
-}
+using certify::hermite_args;
+using certify::hermite_command;
+using certify::max_exact_order;
+using certify::default_exact_through;
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";

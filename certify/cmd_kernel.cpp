@@ -27,9 +27,7 @@ namespace {
 struct kernel_args {
   data_args data;
   model_args model;
-  std::string which = "K";
-  std::optional<long> layer;
-  std::string precision = "auto";
+  kernel_select_args select;
   std::string out;
   network_args network;
   std::optional<long> output;
@@ -49,9 +47,7 @@ command kernel_command(kernel_args& a) {
             "--convention do not apply.");
   add_data_options(c, a.data);
   add_model_options(c, a.model);
-  c.text("which", a.which, "K|G|Gdot", "which kernel to export (with --network: K or F0 .. F{L-1})");
-  c.whole("layer", a.layer, "l", 1, 64, "layer to export (at most the depth L; at least 2 for Gdot)").default_text("the depth L");
-  c.text("precision", a.precision, "auto|BITS", "working precision (auto = double tier)", auto_or_bits_rule());
+  add_kernel_options(c, a.select);
   c.text("out", a.out, "PATH", "output file, .npy or .csv").required("(PATH ending in .npy or .csv)");
   add_network_options(c, a.network, false);
   c.whole("output", a.output, "J", 0, 1L << 30, "with --network: which output unit to use (0-based)")
@@ -158,22 +154,16 @@ int run_kernel_empirical(const command& cmd, const kernel_args& a) {
     if (cmd.given(o)) throw usage_error(std::string("--") + o + " does not apply with --network (the network fixes the depth)");
   const network_request nreq = read_network_options(a.network);
   long bits = 53;
-  if (a.precision != "auto") bits = std::stol(a.precision);
+  if (a.select.precision != "auto") bits = std::stol(a.select.precision);
   ntk::preprocessing prep;
   ntk::dataset data = load_data(a.data, prep);
   ntk::dataset_check_rows(data, prep);
   const ntk::network full = load_network(nreq);
   const std::size_t L = full.depth();
-  if (full.widths[0] != data.d)
-    throw usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
-                      " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
   std::optional<std::size_t> output;
   if (a.output) output = static_cast<std::size_t>(*a.output);
-  if (!output && full.widths[L] != 1)
-    throw usage_error("the network has n_L = " + std::to_string(full.widths[L]) + " outputs; choose one with --output J");
-  if (output && *output >= full.widths[L]) throw usage_error("--output " + std::to_string(*output) + " is out of range");
-  const ntk::network net = output ? ntk::network_select_output(full, *output) : full;
-  const std::string& which_s = a.which;
+  const ntk::network net = select_output(full, data, output);
+  const std::string& which_s = a.select.which;
   long k = -1;
   if (which_s != "K") {
     const bool ok = which_s.size() >= 2 && which_s[0] == 'F' && which_s.find_first_not_of("0123456789", 1) == std::string::npos &&
@@ -228,23 +218,16 @@ int run_kernel(const std::vector<std::string>& argv) {
   const bool quiet = a.output_opts.quiet;
   const int depth = static_cast<int>(a.model.depth);
   const ntk::kernel_convention conv = a.model.kernel_convention();
-  const std::string& which_s = a.which;
-  ntk::kernel_which which;
-  if (which_s == "K") which = ntk::kernel_which::K;
-  else if (which_s == "G") which = ntk::kernel_which::G;
-  else if (which_s == "Gdot") which = ntk::kernel_which::Gdot;
-  else throw usage_error("--which takes K, G or Gdot, not '" + which_s + "'");
-  const long min_layer = which == ntk::kernel_which::Gdot ? 2 : 1;
-  const int layer = static_cast<int>(a.layer.value_or(depth));
-  if (layer < min_layer || layer > depth)
-    throw usage_error("--layer " + whole_rule(min_layer, depth)(std::to_string(layer)));
+  const std::string& which_s = a.select.which;
+  const kernel_selection sel = read_kernel_selection(a.select, depth);
+  const ntk::kernel_which which = sel.which;
+  const int layer = sel.layer;
   const std::string& out_path = a.out;
   check_output_path("out", out_path);
   check_output_path("json", a.output_opts.json);
   if (!ends_with(out_path, ".npy") && !ends_with(out_path, ".csv"))
     throw usage_error("--out must end in .npy or .csv, not '" + out_path + "'");
-  long bits = 53;
-  if (a.precision != "auto") bits = std::stol(a.precision);
+  const long bits = sel.bits;
   ntk::preprocessing prep;
   ntk::dataset data = load_data(a.data, prep);
   ntk::dataset_check_rows(data, prep);

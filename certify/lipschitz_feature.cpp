@@ -16,17 +16,6 @@
 #include "registry.hpp"
 
 namespace certify {
-namespace {
-
-// The options of certify lipschitz --feature-map; the initial values are the defaults.
-struct feature_map_args {
-  std::string kind;
-  data_args data;
-  long depth = 3;
-  std::string precision = "auto";
-  long max_precision = 1024;
-  output_args output;
-};
 
 command feature_map_command(feature_map_args& a) {
   command c("lipschitz",
@@ -53,12 +42,13 @@ command feature_map_command(feature_map_args& a) {
   return c;
 }
 
-// true: upper <= 1; false: lower > 1; nullopt: neither.
-int decide(const ntk::ratio_bound& b) {
+int feature_map_decide(const ntk::ratio_bound& b) {
   if (b.upper <= 1) return 1;
   if (b.lower > 1) return 0;
   return -1;
 }
+
+namespace {
 
 ntk::json::value holds_json(int h) {
   if (h < 0) return ntk::json::value(nullptr);
@@ -74,61 +64,49 @@ ntk::json::value ratio_json(const ntk::ratio_bound& b) {
   return v;
 }
 
-const ntk::ratio_bound& chosen(const ntk::feature_map_layer& l, bool nngp) { return nngp ? l.nngp : l.ntk; }
+}  // namespace
 
-bool all_decided(const ntk::feature_map_result& r, bool nngp) {
+const ntk::ratio_bound& feature_map_chosen(const ntk::feature_map_layer& l, bool nngp) { return nngp ? l.nngp : l.ntk; }
+
+bool feature_map_decided(const ntk::feature_map_result& r, bool nngp) {
   if (r.unresolved_pairs > 0) return false;
   for (const auto& l : r.layers)
-    if (decide(chosen(l, nngp)) < 0) return false;
+    if (feature_map_decide(feature_map_chosen(l, nngp)) < 0) return false;
   return true;
 }
 
-}  // namespace
-
-void describe_lipschitz_feature_map(const command_visitor& visit) {
-  feature_map_args a;
-  visit(feature_map_command(a));
+int feature_map_holds(const ntk::feature_map_result& r, const ntk::feature_map_layer& l, bool nngp) {
+  return r.unresolved_pairs > 0 ? -1 : feature_map_decide(feature_map_chosen(l, nngp));
 }
 
-int run_lipschitz_feature_map(const std::vector<std::string>& argv) {
-  feature_map_args a;
-  command cmd = feature_map_command(a);
-  if (!cmd.parse(argv)) return 0;
-  const bool quiet = a.output.quiet;
-  const std::string& kind = a.kind;
-  const bool nngp = kind == "nngp";
+ntk::feature_map_result feature_map_compute(const ntk::dataset& data, const ntk::preprocessing& prep,
+                                            const feature_map_args& a, ntk::progress_sink& progress) {
+  const bool nngp = a.kind == "nngp";
   const int depth = static_cast<int>(a.depth);
   const bool automatic = a.precision == "auto";
-  const long fixed_bits = automatic ? 53 : std::stol(a.precision);
   const long max_bits = a.max_precision;
-  const std::string& json_path = a.output.json;
-  check_output_path("json", json_path);
-
-  ntk::preprocessing prep;
-  ntk::dataset data = load_data(a.data, prep);
-  ntk::dataset_check_rows(data, prep);
-  if (data.n < 2) throw usage_error("--data has " + std::to_string(data.n) + " row(s): the ratios need at least two");
-
-  const auto t0 = std::chrono::steady_clock::now();
-  terminal_progress progress(!quiet);
-  long bits = automatic ? 53 : fixed_bits;
+  long bits = automatic ? 53 : std::stol(a.precision);
   ntk::feature_map_result res = ntk::feature_map_ratios(data, prep, depth, bits, progress);
-  while (automatic && !all_decided(res, nngp) && bits < max_bits) {
+  while (automatic && !feature_map_decided(res, nngp) && bits < max_bits) {
     bits = bits <= 53 ? 128 : 2 * bits;
     if (bits > max_bits) bits = max_bits;
     res = ntk::feature_map_ratios(data, prep, depth, bits, progress);
   }
-  progress.finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+ntk::json::value feature_map_json(const ntk::dataset& data, const ntk::preprocessing& prep, const feature_map_args& a,
+                                  const ntk::feature_map_result& res, double seconds) {
   if (res.identical_pairs == res.pairs)
     throw usage_error("--data: all " + std::to_string(data.n) + " rows are identical after preprocessing: no ratio is defined");
-  const bool decided = all_decided(res, nngp);
-
+  const std::string& kind = a.kind;
+  const bool nngp = kind == "nngp";
+  const bool decided = feature_map_decided(res, nngp);
   ntk::json::value j = ntk::json::value::object();
   j["command"] = "lipschitz";
   j["data"] = data_json(data, prep);
   ntk::json::value model = ntk::json::value::object();
-  model["depth"] = depth;
+  model["depth"] = static_cast<int>(a.depth);
   model["activation"] = "relu";
   model["convention"] = "paper";
   j["model"] = model;
@@ -140,8 +118,8 @@ int run_lipschitz_feature_map(const std::vector<std::string>& argv) {
   for (const auto& l : res.layers) {
     ntk::json::value e = ntk::json::value::object();
     e["l"] = l.l;
-    e["max_ratio"] = ratio_json(chosen(l, nngp));
-    e["holds"] = holds_json(res.unresolved_pairs > 0 ? -1 : decide(chosen(l, nngp)));
+    e["max_ratio"] = ratio_json(feature_map_chosen(l, nngp));
+    e["holds"] = holds_json(feature_map_holds(res, l, nngp));
     if (!nngp) e["holder_half"] = ratio_json(l.ntk_holder);
     layers.push_back(e);
   }
@@ -157,6 +135,37 @@ int run_lipschitz_feature_map(const std::vector<std::string>& argv) {
   fm["gram_method"] = res.method;
   fm["seconds"] = seconds;
   j["feature_map"] = fm;
+  return j;
+}
+
+void describe_lipschitz_feature_map(const command_visitor& visit) {
+  feature_map_args a;
+  visit(feature_map_command(a));
+}
+
+int run_lipschitz_feature_map(const std::vector<std::string>& argv) {
+  feature_map_args a;
+  command cmd = feature_map_command(a);
+  if (!cmd.parse(argv)) return 0;
+  const bool quiet = a.output.quiet;
+  const bool nngp = a.kind == "nngp";
+  const int depth = static_cast<int>(a.depth);
+  const std::string& json_path = a.output.json;
+  check_output_path("json", json_path);
+
+  ntk::preprocessing prep;
+  ntk::dataset data = load_data(a.data, prep);
+  ntk::dataset_check_rows(data, prep);
+  if (data.n < 2) throw usage_error("--data has " + std::to_string(data.n) + " row(s): the ratios need at least two");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  terminal_progress progress(!quiet);
+  const ntk::feature_map_result res = feature_map_compute(data, prep, a, progress);
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const ntk::json::value j = feature_map_json(data, prep, a, res, seconds);
+  const bool decided = feature_map_decided(res, nngp);
+  const ntk::feature_map_layer& last = res.layers.back();
   if (!json_path.empty()) write_output(json_path, ntk::json::dump(j));
 
   if (!quiet && json_path != "-") {
@@ -167,8 +176,8 @@ int run_lipschitz_feature_map(const std::vector<std::string>& argv) {
     o << "), " << res.precision_bits << " bits, " << std::fixed << std::setprecision(2) << seconds << " s\n";
     o << "  ratio = max_{i!=j} (" << (nngp ? "G_ii + G_jj - 2G_ij" : "K_ii + K_jj - 2K_ij") << ") / |x_i - x_j|^2\n";
     for (const auto& l : res.layers) {
-      const ntk::ratio_bound& b = chosen(l, nngp);
-      const int h = res.unresolved_pairs > 0 ? -1 : decide(b);
+      const ntk::ratio_bound& b = feature_map_chosen(l, nngp);
+      const int h = feature_map_holds(res, l, nngp);
       o << "  l = " << l.l << ": " << bound_text(b.lower, b.upper) << "  "
         << (h == 1 ? "<= 1 certified" : h == 0 ? "> 1 certified" : "<= 1 not decided") << "  (pair " << b.i << ", "
         << b.j << ")\n";

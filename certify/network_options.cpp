@@ -1,5 +1,7 @@
 #include "network_options.hpp"
 
+#include "empirical/empirical_kernel.hpp"
+
 #include "output.hpp"
 
 namespace certify {
@@ -43,6 +45,20 @@ ntk::network load_network(const network_request& req) { return ntk::network_load
 
 void save_network(const network_request& req, const ntk::network& net) {
   if (!req.save_path.empty()) ntk::network_save_npz(net, req.save_path);
+}
+
+ntk::network select_output(const ntk::network& full, const ntk::dataset& data, std::optional<std::size_t> output) {
+  const std::size_t nL = full.widths[full.depth()];
+  if (!output && nL != 1)
+    throw usage_error("the network " + full.source + " has n_L = " + std::to_string(nL) +
+                      " outputs; choose one with --output J (0 <= J < " + std::to_string(nL) + ")");
+  if (output && *output >= nL)
+    throw usage_error("--output " + std::to_string(*output) + " is out of range: the network " + full.source +
+                      " has n_L = " + std::to_string(nL) + " output(s)");
+  if (full.widths[0] != data.d)
+    throw usage_error("the network " + full.source + " expects n_0 = " + std::to_string(full.widths[0]) +
+                      " inputs, but the data " + data.source + " have d = " + std::to_string(data.d) + " columns");
+  return output ? ntk::network_select_output(full, *output) : full;
 }
 
 ntk::json::value network_json(const ntk::network& net) {

@@ -83,53 +83,24 @@ std::vector<unsigned> chain_orders_of(const command& c, const chain_args& a) {
   return ntk::chain_normalize_orders(*parse_orders(a.orders));
 }
 
-// The string-map interface of the Python module: the same declarations, through a command.
-
-std::vector<option_spec> model_options() {
-  model_args a;
-  command c("", "");
-  add_model_options(c, a);
-  return option_specs(c);
+void add_kernel_options(command& c, kernel_select_args& a) {
+  c.text("which", a.which, "K|G|Gdot", "which kernel to export (with --network: K or F0 .. F{L-1})");
+  c.whole("layer", a.layer, "l", 1, 64, "layer to export (at most the depth L; at least 2 for Gdot)").default_text("the depth L");
+  c.text("precision", a.precision, "auto|BITS", "working precision (auto = double tier)", auto_or_bits_rule());
 }
 
-std::vector<option_spec> precision_options() {
-  precision_args a;
-  command c("", "");
-  add_precision_options(c, a);
-  return option_specs(c);
-}
-
-std::vector<option_spec> chain_options() {
-  chain_args a;
-  command c("", "");
-  add_chain_options(c, a);
-  return option_specs(c);
-}
-
-void read_model_options(const parsed_args& args, int& depth, ntk::kernel_convention& convention) {
-  model_args a;
-  command c("", "");
-  add_model_options(c, a);
-  c.parse(arguments_of(args, c));
-  depth = static_cast<int>(a.depth);
-  convention = a.kernel_convention();
-}
-
-void read_precision_options(const parsed_args& args, ntk::precision_policy& policy, double& rtol) {
-  precision_args a;
-  command c("", "");
-  add_precision_options(c, a);
-  c.parse(arguments_of(args, c));
-  a.apply(policy, rtol);
-}
-
-void read_chain_options(const parsed_args& args, bool& enabled, std::vector<unsigned>& orders) {
-  chain_args a;
-  command c("", "");
-  add_chain_options(c, a);
-  c.parse(arguments_of(args, c));
-  enabled = a.chain;
-  orders = chain_orders_of(c, a);
+kernel_selection read_kernel_selection(const kernel_select_args& a, int depth) {
+  kernel_selection s;
+  if (a.which == "K") s.which = ntk::kernel_which::K;
+  else if (a.which == "G") s.which = ntk::kernel_which::G;
+  else if (a.which == "Gdot") s.which = ntk::kernel_which::Gdot;
+  else throw usage_error("--which takes K, G or Gdot, not '" + a.which + "'");
+  const long min_layer = s.which == ntk::kernel_which::Gdot ? 2 : 1;
+  s.layer = static_cast<int>(a.layer.value_or(depth));
+  if (s.layer < min_layer || s.layer > depth)
+    throw usage_error("--layer " + whole_rule(min_layer, depth)(std::to_string(s.layer)));
+  if (a.precision != "auto") s.bits = std::stol(a.precision);
+  return s;
 }
 
 }  // namespace certify
@@ -139,21 +110,8 @@ namespace certify {
 void write_ntk_certificate(const std::string& path, const ntk::dataset& data, const ntk::ntk_job& job,
                            const ntk::ntk_outcome& out) {
   ntk::certificate c;
-  // The certificate carries a binary64 eigenvector; its upper claim is what that vector proves.
-  ntk::mreal upper = out.upper;
-  if (!out.exact_zero && out.eigenvector_upper > upper && mpfr_number_p(out.eigenvector_upper.backend().data()))
-    upper = out.eigenvector_upper;
-  const ntk::json::value b = bound_json(out.lower, upper);
-  c.claim.lower = b.find("lower")->as_string();
-  c.claim.upper = b.find("upper")->as_string();
-  c.data.source = data.source;
-  c.data.sha256 = data.sha256;
-  c.data.offset = data.first_row;
-  c.data.limit = data.n;
-  c.data.n = data.n;
-  c.data.d = data.d;
-  c.data.center = job.prep.center;
-  c.data.normalize = job.prep.normalize;
+  c.claim = certificate_claim(out);
+  c.data = certificate_data(data, job.prep);
   c.model.depth = job.depth;
   c.model.convention = ntk::kernel_convention_name(job.convention);
   c.hints.precision_bits = out.precision_bits;

@@ -1,12 +1,14 @@
 // Options shared by the commands that compute the limiting NTK (ntk, kernel, compare).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
 #include "data/dataset.hpp"
 #include "driver/ntk_lambda_min.hpp"
+#include "kernel/ntk.hpp"
 
 namespace certify {
 
@@ -39,18 +41,21 @@ void add_chain_options(command& c, chain_args& a);
 // --orders without --chain.
 std::vector<unsigned> chain_orders_of(const command& c, const chain_args& a);
 
-// The string-map interface of the Python module (python/src): the groups above as option_specs,
-// and their values read from a parsed_args with the same checks and messages.
-std::vector<option_spec> model_options();      // --depth, --convention
-std::vector<option_spec> precision_options();  // --precision, --max-precision, --rtol
-std::vector<option_spec> chain_options();      // --chain, --orders (certify ntk)
-
-void read_model_options(const parsed_args& args, int& depth, ntk::kernel_convention& convention);
-void read_precision_options(const parsed_args& args, ntk::precision_policy& policy, double& rtol);
-// enabled: --chain was given. orders: the --orders list (default 2,4), sorted, without repetitions.
-// Throws usage_error for a malformed list, an order outside [1, ntk::chain_max_order], or --orders
-// without --chain.
-void read_chain_options(const parsed_args& args, bool& enabled, std::vector<unsigned>& orders);
+// --which K|G|Gdot, --layer l, --precision auto|BITS (certify kernel).
+struct kernel_select_args {
+  std::string which = "K";
+  std::optional<long> layer;
+  std::string precision = "auto";
+};
+void add_kernel_options(command& c, kernel_select_args& a);
+// The infinite-width kernel of the options: which, the layer (default: depth; usage_error unless
+// min <= layer <= depth with min = 2 for Gdot, else 1) and the working precision (53: double tier).
+struct kernel_selection {
+  ntk::kernel_which which = ntk::kernel_which::K;
+  int layer = 1;
+  long bits = 53;
+};
+kernel_selection read_kernel_selection(const kernel_select_args& a, int depth);
 
 // Writes the certificate of an ntk outcome (format of lib/certificate/certificate.hpp).
 void write_ntk_certificate(const std::string& path, const ntk::dataset& data, const ntk::ntk_job& job,

@@ -14,11 +14,17 @@ namespace certify {
 ntk::dataset load_data(const data_args& a, ntk::preprocessing& prep) {
   std::optional<std::size_t> limit;
   if (a.limit) limit = static_cast<std::size_t>(*a.limit);
+  prep = preprocessing_of(a);
+  return ntk::dataset_load(a.data, static_cast<std::size_t>(a.offset), limit);
+}
+
+ntk::preprocessing preprocessing_of(const data_args& a) {
+  ntk::preprocessing prep;
   prep.center = a.center;
   prep.normalize = a.normalize == "sphere" ? ntk::normalization::sphere
                    : a.normalize == "unit" ? ntk::normalization::unit
                                            : ntk::normalization::none;
-  return ntk::dataset_load(a.data, static_cast<std::size_t>(a.offset), limit);
+  return prep;
 }
 
 namespace {
@@ -72,6 +78,30 @@ ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol) {
   lm["relative_width"] = ntk::relative_width(out.lower, out.upper);
   if (out.exact_zero) lm["exact_zero"] = out.exact_zero_reason;
   return lm;
+}
+
+ntk::certificate::claim_part certificate_claim(const ntk::ntk_outcome& out) {
+  ntk::mreal upper = out.upper;
+  if (!out.exact_zero && out.eigenvector_upper > upper && mpfr_number_p(out.eigenvector_upper.backend().data()))
+    upper = out.eigenvector_upper;
+  const ntk::json::value b = bound_json(out.lower, upper);
+  ntk::certificate::claim_part c;
+  c.lower = b.find("lower")->as_string();
+  c.upper = b.find("upper")->as_string();
+  return c;
+}
+
+ntk::certificate::data_part certificate_data(const ntk::dataset& data, const ntk::preprocessing& prep) {
+  ntk::certificate::data_part d;
+  d.source = data.source;
+  d.sha256 = data.sha256;
+  d.offset = data.first_row;
+  d.limit = data.n;
+  d.n = data.n;
+  d.d = data.d;
+  d.center = prep.center;
+  d.normalize = prep.normalize;
+  return d;
 }
 
 void check_output_path(const std::string& option, const std::string& path) {

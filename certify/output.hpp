@@ -22,6 +22,8 @@ namespace certify {
 // Loads the rows of --data/--offset/--limit and sets prep from --center/--normalize; throws
 // ntk::data_error naming file, row and column.
 ntk::dataset load_data(const data_args& a, ntk::preprocessing& prep);
+// The preprocessing of --center/--normalize.
+ntk::preprocessing preprocessing_of(const data_args& a);
 
 // {"lower": "<dec>", "upper": "<dec>"} rounded outward with enough digits for the values' precision.
 ntk::json::value bound_json(const ntk::mreal& lower, const ntk::mreal& upper);
@@ -53,6 +55,13 @@ ntk::json::value float_report_json(const ntk::float_report& r);
 // certified enclosure with its entries' precision and width, the float64/float32 blocks with their
 // "atan2" members), shared by the CLI and the Python module.
 ntk::json::value compare_json(const ntk::compare_job& job, const ntk::compare_outcome& out);
+
+// The claim of a certificate of λ_min (quantity "lambda_min"): the enclosure of out as bound_json's
+// decimals, its upper end raised to what the binary64 eigenvector hint proves when that is larger
+// (the certificate carries that vector, and its upper claim is what the vector proves).
+ntk::certificate::claim_part certificate_claim(const ntk::ntk_outcome& out);
+// The "data" part of a certificate: source, sha256, offset, limit = n, n, d and the preprocessing.
+ntk::certificate::data_part certificate_data(const ntk::dataset& data, const ntk::preprocessing& prep);
 
 // Throws usage_error naming --option when PATH (not "-", not empty) cannot be written: its directory
 // is missing or not writable. Checked before any computation, so a long run does not end in vain.

@@ -23,8 +23,9 @@ The functions mirror the ``certify`` commands and run the same library code:
 
 ``X`` is a 2-D array of numbers (rows are data points; float64, float32 or integers below 2**53,
 taken exactly) or a ``--data`` SPEC string such as ``"data.csv"`` or
-``"synthetic:sphere?n=50&d=10&seed=1"``. Bad input raises :class:`ValueError` with the message the
-command line prints. Long computations release the GIL (and run one at a time) and stop within
+``"synthetic:sphere?n=50&d=10&seed=1"``. Keyword arguments are parsed by the ``certify`` command's own
+option declarations (``time_limit`` is ``--time-limit``), so defaults, ranges and messages are the
+command line's; bad input raises :class:`ValueError` with the message the command line prints. Long computations release the GIL (and run one at a time) and stop within
 about a second on Ctrl-C (SIGINT), raising KeyboardInterrupt and writing nothing.
 
 Every certified number is an :class:`Enclosure`: exact decimal strings ``lower``/``upper`` rounded
@@ -196,8 +197,7 @@ def lambda_min(X, depth: int = 3, *, center: bool = False, normalize: str = "non
     ``offset``/``limit`` select rows. The result is always an honest enclosure; ``certified`` tells
     whether it met ``rtol``.
     """
-    r = _impl.lambda_min(X, int(depth), bool(center), str(normalize), str(convention), float(rtol),
-                         precision, max_precision, int(offset), limit)
+    r = _impl.lambda_min(X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit)
     base = Enclosure._from(r)
     return LambdaMin(base.lower, base.upper, base.lower_float, base.upper_float,
                      certified=r["certified"], precision_bits=r["precision_bits"], seconds=r["seconds"],
@@ -218,8 +218,7 @@ def kernel(X, depth: int = 3, *, which: str = "K", layer: Optional[int] = None,
     "auto" uses the double tier; an integer above 53 computes the entries in MPFI.
     The result unpacks as ``lower, upper = kernel(X, 3)``.
     """
-    r = _impl.kernel(X, int(depth), str(which), layer, str(convention), bool(center), str(normalize),
-                     precision, int(offset), limit)
+    r = _impl.kernel(X, depth, which, layer, convention, center, normalize, precision, offset, limit)
     return KernelEnclosure(r["lower"], r["upper"], r["layer"], r["precision_bits"], r["max_width"],
                            r["max_relative_width"], r["json"])
 
@@ -247,8 +246,7 @@ def chain(X, depth: int = 3, orders=(2, 4), *, center: bool = False, normalize: 
     ``certify ntk --chain --json -`` prints. Other options as in :func:`lambda_min`.
     """
     o = orders if isinstance(orders, str) else ",".join(str(int(k)) for k in orders)
-    r = _impl.chain(X, int(depth), o, bool(center), str(normalize), str(convention), float(rtol),
-                    precision, max_precision, int(offset), limit)
+    r = _impl.chain(X, depth, o, center, normalize, convention, rtol, precision, max_precision, offset, limit)
     r["lambda_min"] = _lambda_min_from(r["lambda_min"])
     for link in r["links"]:
         link["value"] = Enclosure._from(link["value"])
@@ -270,8 +268,7 @@ def compare(X, depth: int = 3, *, center: bool = False, normalize: str = "none",
     provably wrong) of ``entries``, ``max_abs_excess``, ``max_rel_excess``, ``seconds``. ``json`` is
     what ``certify compare --json -`` prints. Options as in :func:`lambda_min`.
     """
-    r = _impl.compare(X, int(depth), bool(center), str(normalize), str(convention), float(rtol),
-                      precision, max_precision, int(offset), limit)
+    r = _impl.compare(X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit)
     r["lambda_min"] = _lambda_min_from(r["lambda_min"])
     return r
 
@@ -300,10 +297,9 @@ def empirical(X, weights, biases=None, *, output: Optional[int] = None, layout: 
     """
     if not isinstance(weights, str):
         weights = list(weights)
-    r = _impl.empirical(X, weights, None if biases is None else list(biases), output, str(layout),
-                        None if init is None else str(init), bool(lambda_only), bool(center),
-                        str(normalize), float(rtol), precision, max_precision, int(offset), limit,
-                        None if certificate is None else str(certificate))
+    r = _impl.empirical(X, weights, None if biases is None else list(biases), output, layout,
+                        None if init is None else str(init), lambda_only, center, normalize, rtol,
+                        precision, max_precision, offset, limit, certificate)
     lam = _lambda_min_from(r)
     layers = r["layers"]
     if layers is not None:
@@ -375,9 +371,8 @@ def lipschitz(weights=None, biases=None, *, methods=_ALL_METHODS, map: str = "g"
     if not isinstance(weights, str):
         weights = list(weights)
     m = methods if isinstance(methods, str) else ",".join(str(x) for x in methods)
-    r = _impl.lipschitz(weights, None if biases is None else list(biases), m, str(map), layer, str(layout),
-                        int(seed), float(time_limit), int(random_points), data, int(offset), limit,
-                        float(divide), radius, norm, str(local_upper))
+    r = _impl.lipschitz(weights, None if biases is None else list(biases), m, map, layer, layout, seed,
+                        time_limit, random_points, data, offset, limit, divide, radius, norm, local_upper)
     r["bound"] = Enclosure._from(r)
     doc = _json.loads(r["json"])
     for e, j in zip(r["methods"], doc["methods"]):
@@ -409,8 +404,8 @@ def lipschitz_feature_map(X, kind: str = "nngp", depth: int = 3, *, precision: U
     escalates from double through 128, 256, ... bits up to ``max_precision`` while a claim is
     undecided.
     """
-    r = _impl.lipschitz_feature_map(X, str(kind), int(depth), precision, max_precision, bool(center),
-                                    str(normalize), int(offset), limit)
+    r = _impl.lipschitz_feature_map(X, kind, depth, precision, max_precision, center, normalize, offset,
+                                    limit)
 
     def ratio(d):
         d["enclosure"] = Enclosure._from(d)
@@ -434,7 +429,7 @@ def hermite(order: int = 10, activation: str = "relu", precision: int = 64) -> d
     given up to order 1000. ``c_r = 2 μ_r²`` are the coefficients of κ₁ (relu) or κ₀ (step), and the
     tail mass ``1 - S_R`` bounds the truncation error on [-1, 1].
     """
-    r = _impl.hermite(int(order), str(activation), int(precision))
+    r = _impl.hermite(order, activation, precision)
     for e in r["coefficients"]:
         e["c"] = Enclosure._from(e["c"])
         e["mu"] = Enclosure._from(e["mu"])
@@ -451,4 +446,4 @@ def check(certificate_path: str, *, precision: int = 128, method: str = "auto") 
     "seconds", "kind": "ntk"|"empirical"}``; ``valid`` is False with the reason for an invalid
     claim. A malformed certificate or unreadable data raises ValueError.
     """
-    return _impl.check(str(certificate_path), int(precision), str(method))
+    return _impl.check(certificate_path, precision, method)

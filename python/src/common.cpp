@@ -41,20 +41,37 @@ std::string option_text(const py::handle& v) {
   return py::str(v).cast<std::string>();
 }
 
-certify::parsed_args parse(const std::vector<certify::option_spec>& options, const std::vector<std::string>& argv) {
-  certify::command_spec spec;
-  spec.name = "python";
-  spec.options = options;
-  auto parsed = certify::parse_args(spec, argv);
-  if (!parsed) throw certify::usage_error("unexpected --help");
-  return *parsed;
+void parse_keywords(certify::command& c, std::initializer_list<keyword> keywords) {
+  std::vector<std::string> argv;
+  for (const keyword& k : keywords) {
+    if (k.value.is_none()) continue;
+    bool flag = false, positional = false;
+    for (const auto& o : c.options())
+      if (o.name == k.option) {
+        flag = o.flag;
+        positional = o.positional;
+      }
+    if (flag) {
+      if (PyObject_IsTrue(k.value.ptr()) == 1) argv.push_back(std::string("--") + k.option);
+      continue;
+    }
+    if (positional) argv.push_back(option_text(k.value));
+    else argv.push_back(std::string("--") + k.option + "=" + option_text(k.value));
+  }
+  if (!c.parse(argv)) throw certify::usage_error("unexpected --help");
 }
 
-ntk::normalization parse_normalize(const std::string& s) {
-  if (s == "none") return ntk::normalization::none;
-  if (s == "sphere") return ntk::normalization::sphere;
-  if (s == "unit") return ntk::normalization::unit;
-  throw certify::usage_error("--normalize takes none, sphere or unit, not '" + s + "'");
+py::object spec_or(const py::object& v, const char* placeholder) {
+  if (v.is_none() || py::isinstance<py::str>(v)) return v;
+  return py::str(placeholder);
+}
+
+ntk::dataset load_rows(const py::object& X, const certify::data_args& a, ntk::preprocessing& prep) {
+  if (py::isinstance<py::str>(X)) return certify::load_data(a, prep);
+  prep = certify::preprocessing_of(a);
+  std::optional<std::size_t> limit;
+  if (a.limit) limit = static_cast<std::size_t>(*a.limit);
+  return to_dataset(X, static_cast<std::size_t>(a.offset), limit);
 }
 
 namespace {
@@ -117,13 +134,6 @@ ntk::dataset to_dataset(const py::object& X, std::size_t offset, const std::opti
   hash_doubles(h, ds.x.data(), ds.x.size());
   ds.sha256 = h.hex_digest();
   return ds;
-}
-
-std::optional<std::size_t> opt_size(const py::object& v, const char* what) {
-  if (v.is_none()) return std::nullopt;
-  const long long x = v.cast<long long>();
-  if (x < 0) throw certify::usage_error(std::string("--") + what + " takes a whole number >= 0");
-  return static_cast<std::size_t>(x);
 }
 
 namespace {

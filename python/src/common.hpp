@@ -2,9 +2,11 @@
 // Python arguments to the library's types (with the CLI's messages), of results to Python values,
 // and the interruptible computation guard.
 //
-// Every public function of the extension takes the CLI's options as keyword arguments, validates
-// them with the CLI's parsing code where it is shared (certify/cli.hpp, ntk_options.hpp) or with the
-// same messages where the CLI parses inline, runs the same library calls as the corresponding
+// Every public function of the extension takes the CLI's options as keyword arguments and parses
+// them with the CLI's own declarations (certify::command and the add_* groups of certify/cli.hpp,
+// ntk_options.hpp, network_options.hpp, or the command's declaration itself: lipschitz_run.hpp,
+// empirical_output.hpp, lipschitz_feature.hpp), so each option is declared once and a bad value
+// raises ValueError with the CLI's message. It runs the same library calls as the corresponding
 // `certify` command with the GIL released, and returns plain Python values: bounds as
 // outward-rounded decimal strings (exact; python/ntkcert/__init__.py adds Fractions) and as doubles
 // rounded outward (lower toward -inf, upper toward +inf), plus the JSON text the CLI prints.
@@ -40,19 +42,31 @@ std::string number_text(double v);
 // A bool raises ValueError ("expected a number, not a bool").
 std::string option_text(const py::handle& v);
 
-// certify::parse_args on a spec made of `options` (no --help).
-certify::parsed_args parse(const std::vector<certify::option_spec>& options, const std::vector<std::string>& argv);
+// One keyword argument of a call, named as the CLI option it stands for (without "--").
+struct keyword {
+  const char* option;
+  py::handle value;
+};
+// Parses the keyword arguments with the declarations of c, as the CLI parses its arguments: None
+// leaves the option out (its default), a flag is given when the value is true, a positional
+// argument (named by its METAVAR) is passed as option_text(value), any other value as
+// "--option=" + option_text(value). Throws usage_error with the CLI's message for a bad
+// value (ValueError in Python).
+void parse_keywords(certify::command& c, std::initializer_list<keyword> keywords);
 
-// --normalize none|sphere|unit with the CLI's message.
-ntk::normalization parse_normalize(const std::string& s);
+// The value of a --data / --network keyword for a SPEC string or an in-memory object: the string
+// itself, None for None, else `placeholder` (the option is given; the object is read by the caller).
+py::object spec_or(const py::object& v, const char* placeholder);
+
+// The rows of X with the options of a (certify::add_data_options): a SPEC string is loaded as the
+// CLI loads --data (a.data must be that string), an array by to_dataset with --offset/--limit;
+// prep is set from --center/--normalize.
+ntk::dataset load_rows(const py::object& X, const certify::data_args& a, ntk::preprocessing& prep);
 
 // The data: a --data SPEC string (loaded by the CLI's reader, ntk::dataset_load) or a 2-D array of
 // numbers taken exactly (float64/float32/float16, integers below 2^53): source "array", sha256 of
 // the selected float64 values' little-endian bytes in C order. Rows offset.. (at most limit).
 ntk::dataset to_dataset(const py::object& X, std::size_t offset, const std::optional<std::size_t>& limit);
-
-// None or a whole number >= 0 ("--<what> takes a whole number >= 0").
-std::optional<std::size_t> opt_size(const py::object& v, const char* what);
 
 // The network: a --network SPEC string (ntk::network_load with `layout`) or a list of arrays
 // W_1..W_L of shape (out, in) as PyTorch stores them and optionally biases b_1..b_L: the exact

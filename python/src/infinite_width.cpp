@@ -16,6 +16,7 @@
 #include "kernel/convention.hpp"
 #include "kernel/geometry.hpp"
 #include "kernel/ntk.hpp"
+#include "command_options.hpp"
 #include "ntk_options.hpp"
 #include "output.hpp"
 
@@ -30,27 +31,32 @@ struct ntk_call {
   ntk::dataset data;
 };
 
-void setup_ntk_call(ntk_call& c, const py::object& X, long depth, bool center, const std::string& normalize,
-                    const std::string& convention, double rtol, const py::object& precision,
-                    const py::object& max_precision, std::size_t offset, const py::object& limit,
-                    std::vector<std::string> extra_argv = {}, std::vector<unsigned>* chain_orders = nullptr) {
-  std::vector<std::string> argv = {"--depth", std::to_string(depth), "--convention", convention,
-                                   "--rtol", number_text(rtol), "--precision", option_text(precision),
-                                   "--max-precision", option_text(max_precision)};
-  for (auto& a : extra_argv) argv.push_back(a);
-  std::vector<certify::option_spec> options = certify::model_options();
-  for (auto& o : certify::precision_options()) options.push_back(o);
-  for (auto& o : certify::chain_options()) options.push_back(o);
-  const certify::parsed_args args = parse(options, argv);
-  read_model_options(args, c.job.depth, c.job.convention);
-  read_precision_options(args, c.job.precision, c.job.rtol);
-  if (chain_orders) {
-    bool enabled = false;
-    certify::read_chain_options(args, enabled, *chain_orders);
-  }
-  c.job.prep.center = center;
-  c.job.prep.normalize = parse_normalize(normalize);
-  c.data = to_dataset(X, offset, opt_size(limit, "limit"));
+// Parses the options with the CLI's groups (data, model, precision, and chain when chain_orders is
+// given) and loads the rows.
+void setup_ntk_call(ntk_call& c, const py::object& X, const py::object& depth, const py::object& center,
+                    const py::object& normalize, const py::object& convention, const py::object& rtol,
+                    const py::object& precision, const py::object& max_precision, const py::object& offset,
+                    const py::object& limit, const py::object& orders = py::none(),
+                    std::vector<unsigned>* chain_orders = nullptr) {
+  certify::data_args data;
+  certify::model_args model;
+  certify::precision_args prec;
+  certify::chain_args ch;
+  certify::command cmd("python", "");
+  certify::add_data_options(cmd, data);
+  certify::add_model_options(cmd, model);
+  certify::add_precision_options(cmd, prec);
+  if (chain_orders) certify::add_chain_options(cmd, ch);
+  const py::object chain_flag = chain_orders ? py::object(py::bool_(true)) : py::object(py::none());
+  parse_keywords(cmd, {{"data", spec_or(X, "array")}, {"limit", limit}, {"offset", offset}, {"center", center},
+                       {"normalize", normalize}, {"depth", depth}, {"convention", convention},
+                       {"precision", precision}, {"max-precision", max_precision}, {"rtol", rtol},
+                       {"chain", chain_flag}, {"orders", orders}});
+  c.job.depth = static_cast<int>(model.depth);
+  c.job.convention = model.kernel_convention();
+  prec.apply(c.job.precision, c.job.rtol);
+  if (chain_orders) *chain_orders = certify::chain_orders_of(cmd, ch);
+  c.data = load_rows(X, data, c.job.prep);
   c.job.data = &c.data;
 }
 
@@ -77,9 +83,9 @@ py::dict lambda_min_result(const ntk_call& c, const ntk::ntk_outcome& out, ntk::
   return r;
 }
 
-py::dict lambda_min(const py::object& X, long depth, bool center, const std::string& normalize,
-                    const std::string& convention, double rtol, const py::object& precision,
-                    const py::object& max_precision, std::size_t offset, const py::object& limit) {
+py::dict lambda_min(const py::object& X, const py::object& depth, const py::object& center, const py::object& normalize,
+                    const py::object& convention, const py::object& rtol, const py::object& precision,
+                    const py::object& max_precision, const py::object& offset, const py::object& limit) {
   ntk_call c;
   setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit);
   const ntk::ntk_outcome out = run([&](ntk::progress_sink& progress) { return ntk::ntk_lambda_min(c.job, progress); });
@@ -102,13 +108,14 @@ py::object verdict_py(ntk::chain_verdict v) {
 }
 
 // `certify ntk --chain`: the lambda_min result plus the certified lower-bound chain (driver/chain.hpp).
-py::dict chain(const py::object& X, long depth, const std::string& orders, bool center, const std::string& normalize,
-               const std::string& convention, double rtol, const py::object& precision,
-               const py::object& max_precision, std::size_t offset, const py::object& limit) {
+py::dict chain(const py::object& X, const py::object& depth, const py::object& orders, const py::object& center,
+               const py::object& normalize, const py::object& convention, const py::object& rtol,
+               const py::object& precision, const py::object& max_precision, const py::object& offset,
+               const py::object& limit) {
   ntk_call c;
   std::vector<unsigned> order_list;
-  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit,
-                 {"--chain", "--orders", orders}, &order_list);
+  setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit, orders,
+                 &order_list);
   ntk::ntk_outcome out;
   const ntk::chain_outcome ch = run([&](ntk::progress_sink& progress) {
     out = ntk::ntk_lambda_min(c.job, progress);
@@ -168,9 +175,9 @@ py::dict float_report_py(const ntk::float_report& f) {
 
 
 // `certify compare`: plain float64/float32 kernels and eigenvalues against the certified answer.
-py::dict compare(const py::object& X, long depth, bool center, const std::string& normalize,
-                 const std::string& convention, double rtol, const py::object& precision,
-                 const py::object& max_precision, std::size_t offset, const py::object& limit) {
+py::dict compare(const py::object& X, const py::object& depth, const py::object& center, const py::object& normalize,
+                 const py::object& convention, const py::object& rtol, const py::object& precision,
+                 const py::object& max_precision, const py::object& offset, const py::object& limit) {
   ntk_call c;
   setup_ntk_call(c, X, depth, center, normalize, convention, rtol, precision, max_precision, offset, limit);
   ntk::compare_job job;
@@ -208,34 +215,28 @@ ntk::dense_matrix<I> kernel_in_tier(const ntk::dataset& data, const ntk::preproc
   return m;
 }
 
-py::dict kernel(const py::object& X, long depth, const std::string& which_s, const py::object& layer_o,
-                const std::string& convention, bool center, const std::string& normalize,
-                const py::object& precision, std::size_t offset, const py::object& limit) {
-  std::vector<std::string> argv = {"--depth", std::to_string(depth), "--convention", convention,
-                                   "--precision", option_text(precision)};
-  if (!layer_o.is_none()) {
-    argv.push_back("--layer");
-    argv.push_back(option_text(layer_o));
-  }
-  std::vector<certify::option_spec> options = certify::model_options();
-  options.push_back({"layer", "l", "", ""});
-  options.push_back({"precision", "BITS", "", ""});
-  const certify::parsed_args args = parse(options, argv);
-  int d_depth = 3;
-  ntk::kernel_convention conv = ntk::kernel_convention::paper;
-  read_model_options(args, d_depth, conv);
-  ntk::kernel_which which;
-  if (which_s == "K") which = ntk::kernel_which::K;
-  else if (which_s == "G") which = ntk::kernel_which::G;
-  else if (which_s == "Gdot") which = ntk::kernel_which::Gdot;
-  else throw certify::usage_error("--which takes K, G or Gdot, not '" + which_s + "'");
-  const int layer = static_cast<int>(args.get_long("layer", d_depth, which == ntk::kernel_which::Gdot ? 2 : 1, d_depth));
-  long bits = 53;
-  if (args.get("precision", "auto") != "auto") bits = args.get_long("precision", 53, 53, 1 << 20);
+py::dict kernel(const py::object& X, const py::object& depth, const py::object& which_o, const py::object& layer_o,
+                const py::object& convention, const py::object& center, const py::object& normalize,
+                const py::object& precision, const py::object& offset, const py::object& limit) {
+  certify::data_args data_opts;
+  certify::model_args model;
+  certify::kernel_select_args select;
+  certify::command cmd("python", "");
+  certify::add_data_options(cmd, data_opts);
+  certify::add_model_options(cmd, model);
+  certify::add_kernel_options(cmd, select);
+  parse_keywords(cmd, {{"data", spec_or(X, "array")}, {"limit", limit}, {"offset", offset}, {"center", center},
+                       {"normalize", normalize}, {"depth", depth}, {"convention", convention}, {"which", which_o},
+                       {"layer", layer_o}, {"precision", precision}});
+  const int d_depth = static_cast<int>(model.depth);
+  const ntk::kernel_convention conv = model.kernel_convention();
+  const certify::kernel_selection sel = certify::read_kernel_selection(select, d_depth);
+  const ntk::kernel_which which = sel.which;
+  const int layer = sel.layer;
+  const long bits = sel.bits;
+  const std::string& which_s = select.which;
   ntk::preprocessing prep;
-  prep.center = center;
-  prep.normalize = parse_normalize(normalize);
-  ntk::dataset data = to_dataset(X, offset, opt_size(limit, "limit"));
+  ntk::dataset data = load_rows(X, data_opts, prep);
 
   const std::size_t n = data.n;
   py::array_t<double> lo({n, n}), hi({n, n});
@@ -285,14 +286,15 @@ py::dict kernel(const py::object& X, long depth, const std::string& which_s, con
 
 // ------------------------------------------------------------------ hermite
 
-py::dict hermite(long order, const std::string& activation, long precision) {
+py::dict hermite(const py::object& order_o, const py::object& activation, const py::object& precision_o) {
   namespace hm = ntk::hermite;
-  const auto act = hm::parse_activation(activation);
-  if (!act) throw certify::usage_error("--activation takes relu or step, not '" + activation + "'");
-  if (order < 0 || order > 1000000) throw certify::usage_error("--order takes a whole number from 0 to 1000000");
-  if (precision < 2 || precision > 1000000) throw certify::usage_error("--precision takes a whole number from 2 to 1000000");
+  certify::hermite_args a;
+  certify::command cmd = certify::hermite_command(a);
+  parse_keywords(cmd, {{"activation", activation}, {"order", order_o}, {"precision", precision_o}});
+  const auto act = hm::parse_activation(a.activation);
+  const long order = a.order, precision = a.precision;
   const unsigned R = static_cast<unsigned>(order);
-  const unsigned exact_through = std::min<unsigned>(R, 1000);
+  const unsigned exact_through = std::min<unsigned>(R, certify::default_exact_through);
   const int digits = ntk::decimal_digits_for_bits(precision);
   py::list coefficients;
   py::dict r;
