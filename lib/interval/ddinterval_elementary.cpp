@@ -1,25 +1,187 @@
-// asin / acos on ddinterval, first version: each endpoint exactly in MPFR, the function value
-// rounded outward at 160 bits, then converted to a double-word outward. Correct and slow; the double-word
-// series version replaces it.
+// Validated asin / acos on ddinterval in double-word interval arithmetic; no libm function enters a
+// bound. docs/numerics.md, "Double-double intervals" has the proofs; summary:
+//
+// asin and acos are monotone, so each endpoint of the result is taken from a thin enclosure of the
+// function at the corresponding endpoint of the (clipped) argument, an exact double-word.
+// Every step below is ddinterval arithmetic (each operation contains its exact result), so the only
+// mathematical facts used are identities and one series remainder:
+//   (A) for 0 <= z <= 1/2 and a table point a = i/64 (i = round(64 z)):
+//         asin z = asin a + asin r,   r = z sqrt(1 - a^2) - a sqrt(1 - z^2)
+//       (sin(asin z - asin a) expanded; |asin z - asin a| < pi/2, so asin of it is the identity);
+//       |r| <= |asin z - asin a| <= (1/128) / sqrt(1 - 0.51^2) < 0.0092, so r^2 < 2^-13.5;
+//   (B) asin r = r + r s P(s), s = r^2, P(s) = sum_{k>=1} c_k s^(k-1),
+//       c_k = (2k)! / (4^k (k!)^2 (2k+1)) decreasing in k, so for 0 <= s < 1 the tail
+//       sum_{k>=K} c_k s^(k-K) lies in [c_K, c_K / (1 - s)]: Horner's scheme started from that
+//       interval encloses P(s) exactly;
+//   (C) for 1/2 < t <= 1: asin t = pi/2 - 2 asin w, acos t = 2 asin w, w = sqrt((1 - t)/2) <= 1/2;
+//       for -1 <= t < -1/2: acos t = pi - 2 asin sqrt((1 + t)/2); for |t| <= 1/2:
+//       acos t = pi/2 - asin t; asin(-t) = -asin t.
+// Constants (asin(i/64), sqrt(1 - (i/64)^2), c_k) are enclosed once at start-up by MPFR with directed
+// rounding (dw_from_mpfr); pi from ddinterval_pi.
+// Accuracy: for an exact argument the result's relative width is below 2^-100 or so in the safe
+// range (tests/interval asserts <= 2^-98); near t = 1 the reduction (C) keeps it relative to the
+// small result (1 - t is exact in double-word arithmetic).
 #include "interval/ddinterval_elementary.hpp"
+
+#include <cfloat>
+#include <cmath>
+
+#include <gmp.h>
 
 namespace ntk {
 namespace {
 
-constexpr mpfr_prec_t kPrec = 160;
+constexpr int kTable = 64;  // table points i / 64, i = 0 .. 33
+constexpr int kCoef = 40;   // c_1 .. c_40
 
-// A bound on f(a) for the double-word a in [-1, 1]: lower (up = false) or upper.
-dw eval(int (*f)(mpfr_ptr, mpfr_srcptr, mpfr_rnd_t), bool increasing, const dw& a, bool up) {
-  (void)increasing;
-  mpfr_t m, t;
-  mpfr_init2(m, kPrec);
-  mpfr_init2(t, 2200);          // every double-word in [-1, 1] is exact at 2200 bits
-  dw_to_mpfr(t, a, MPFR_RNDN);  // exact
-  f(m, t, up ? MPFR_RNDU : MPFR_RNDD);
-  const dw r = dw_from_mpfr(m, up);
-  mpfr_clears(m, t, nullptr);
-  return r;
+struct constants {
+  ddinterval asin_a[kTable / 2 + 2], cos_a[kTable / 2 + 2];  // asin(i/64), sqrt(1 - (i/64)^2)
+  ddinterval c[kCoef + 1];                                    // c[k] contains c_k
+  dinterval cd[kCoef + 1];                                    // the same, binary64 endpoints
+  ddinterval half_pi, pi;
+
+  constants() {
+    mpfr_t m, a;
+    mpfr_inits2(256, m, a, nullptr);
+    auto enclose = [&](auto&& f) {  // f(m, rnd) sets m to a value rounded in direction rnd
+      f(m, MPFR_RNDD);
+      const dw lo = dw_from_mpfr(m, false);
+      f(m, MPFR_RNDU);
+      return ddinterval(lo, dw_from_mpfr(m, true));
+    };
+    for (int i = 0; i < kTable / 2 + 2; ++i) {
+      mpfr_set_si(a, i, MPFR_RNDN);
+      mpfr_div_si(a, a, kTable, MPFR_RNDN);  // exact
+      asin_a[i] = enclose([&](mpfr_ptr r, mpfr_rnd_t d) { mpfr_asin(r, a, d); });
+      cos_a[i] = enclose([&](mpfr_ptr r, mpfr_rnd_t d) {
+        mpfr_sqr(r, a, MPFR_RNDN);  // exact at 256 bits
+        mpfr_ui_sub(r, 1, r, MPFR_RNDN);  // exact
+        mpfr_sqrt(r, r, d);
+      });
+    }
+    mpq_t q;
+    mpz_t num, den, f;
+    mpq_init(q);
+    mpz_inits(num, den, f, nullptr);
+    c[0] = ddinterval(0.0);
+    for (int k = 1; k <= kCoef; ++k) {
+      mpz_fac_ui(num, 2 * k);
+      mpz_fac_ui(f, k);
+      mpz_mul(den, f, f);
+      mpz_mul_2exp(den, den, 2 * k);
+      mpz_mul_ui(den, den, 2 * k + 1);
+      mpq_set_num(q, num);
+      mpq_set_den(q, den);
+      mpq_canonicalize(q);
+      c[k] = enclose([&](mpfr_ptr r, mpfr_rnd_t d) { mpfr_set_q(r, q, d); });
+      cd[k] = dinterval(lower_d(c[k]), upper_d(c[k]));
+    }
+    mpq_clear(q);
+    mpz_clears(num, den, f, nullptr);
+    mpfr_clears(m, a, nullptr);
+    pi = ddinterval_pi;
+    half_pi = ddi_ldexp(ddinterval_pi, -1);  // exact (normal parts)
+  }
+};
+
+const constants& K() {
+  static const constants k;
+  return k;
 }
+
+// Contains asin r for every r in R with r^2 < 1/2 (series (B)).
+ddinterval asin_series(const ddinterval& R, const constants& k) {
+  if (ddi_is_zero(R)) return R;
+  const ddinterval s = sqr(R);
+  const double s_hi = upper_d(s);
+  if (!(s_hi < 0.5)) return ddinterval(-2.0, 2.0);  // not reached by callers: |asin r| <= pi/2
+  if (s_hi <= 0x1p-13) {
+    // P = c_1 + s (c_2 + s (c_3 + s Q)), Q = sum_{k>=4} c_k s^(k-4) in binary64 interval arithmetic:
+    // Q enters asin r with the weight s^4 c_4 / 1 < 2^-56, so its ~2^-52 relative width adds
+    // < 2^-108 relative. Q = c_4 + ... + c_8 s^4 + s^5 [c_9, c_9 / (1 - s)]: c_9 s^5 < 2^-70.
+    const dinterval sd{lower_d(s), s_hi};
+    dinterval q = hull(k.cd[9], k.cd[9] / (1.0 - dinterval(s_hi)));
+    for (int j = 8; j >= 4; --j) q = k.cd[j] + sd * q;
+    ddinterval b = k.c[3] + s * ddinterval(q.lo, q.hi);
+    b = k.c[2] + s * b;
+    b = k.c[1] + s * b;
+    return R + R * s * b;
+  }
+  // General s: all in double-word, n terms with c_n s^(n+1) < 2^-112 (only the width depends on n).
+  int n = kCoef;
+  double p = s_hi;
+  for (int j = 1; j < kCoef; ++j, p *= s_hi)
+    if (p < 0x1p-112) {
+      n = j + 1;
+      break;
+    }
+  // Tail: sum_{k>=n} c_k s^(k-n) in [c_n, c_n / (1 - s)].
+  ddinterval b = hull(k.c[n], k.c[n] / (1.0 - ddinterval(s.hi, s.hi)));
+  for (int j = n - 1; j >= 1; --j) b = k.c[j] + s * b;
+  return R + R * s * b;
+}
+
+// Contains asin z for every z in Z, Z a thin interval within [0, 1/2 + 2^-40] (reduction (A)).
+ddinterval asin_small(const ddinterval& Z, const constants& k) {
+  const int i = static_cast<int>(Z.lo.hi * kTable + 0.5);  // any i is valid; this one makes r small
+  if (i <= 0) return asin_series(Z, k);
+  const double a = static_cast<double>(i) / kTable;  // exact
+  const ddinterval r = Z * k.cos_a[i] - a * sqrt_nonneg((1.0 - Z) * (1.0 + Z));
+  return k.asin_a[i] + asin_series(r, k);
+}
+
+// x 2^e for e = +-1: exact part by part when every nonzero part stays normal (always in the safe
+// range), otherwise through ddi_ldexp (outward).
+inline ddinterval times_pow2(const ddinterval& x, int e) {
+  const double f = e > 0 ? 2.0 : 0.5;
+  const ddinterval r{dw{x.lo.hi * f, x.lo.lo * f}, dw{x.hi.hi * f, x.hi.lo * f}};
+  auto ok = [](double a) { return a == 0 || std::fabs(a) >= DBL_MIN; };
+  if (ok(r.lo.hi) && ok(r.lo.lo) && ok(r.hi.hi) && ok(r.hi.lo) && std::isfinite(r.hi.hi) && std::isfinite(r.lo.hi))
+    return r;
+  return ddi_ldexp(x, e);
+}
+
+// Contains asin t for the exact double-word t, |t| <= 1 (reductions (C)).
+inline ddinterval asin_point_impl(const dw& t0, const constants& k) {
+  const bool neg = t0.hi < 0;
+  const dw t = neg ? dw_neg(t0) : t0;
+  const ddinterval T(t, t);
+  ddinterval r;
+  if (t.hi <= 0.5)
+    r = asin_small(T, k);
+  else
+    r = k.half_pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 - T, -1)), k), 1);
+  return neg ? -r : r;
+}
+
+// Contains acos t for the exact double-word t, |t| <= 1 (reductions (C)).
+inline ddinterval acos_point_impl(const dw& t, const constants& k) {
+  const ddinterval T(t, t);
+  if (t.hi > 0.5) return times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 - T, -1)), k), 1);
+  if (t.hi < -0.5) return k.pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 + T, -1)), k), 1);
+  return k.half_pi - asin_point_impl(t, k);
+}
+
+// The same compiled with FMA instructions (TwoProd is then one instruction) where the CPU has them,
+// as in lib/linalg/dw_cholesky.cpp; the arithmetic and hence the results are identical.
+#if defined(__x86_64__) && defined(__GNUC__)
+[[gnu::target("fma")]] ddinterval asin_point_fma(const dw& t, const constants& k) {
+  return asin_point_impl(t, k);
+}
+[[gnu::target("fma")]] ddinterval acos_point_fma(const dw& t, const constants& k) {
+  return acos_point_impl(t, k);
+}
+const bool kHaveFma = __builtin_cpu_supports("fma");
+#else
+ddinterval asin_point_fma(const dw& t, const constants& k) { return asin_point_impl(t, k); }
+ddinterval acos_point_fma(const dw& t, const constants& k) { return acos_point_impl(t, k); }
+const bool kHaveFma = false;
+#endif
+ddinterval asin_point_plain(const dw& t, const constants& k) { return asin_point_impl(t, k); }
+ddinterval acos_point_plain(const dw& t, const constants& k) { return acos_point_impl(t, k); }
+
+ddinterval asin_point(const dw& t, const constants& k) { return kHaveFma ? asin_point_fma(t, k) : asin_point_plain(t, k); }
+ddinterval acos_point(const dw& t, const constants& k) { return kHaveFma ? acos_point_fma(t, k) : acos_point_plain(t, k); }
 
 // x clipped to [-1, 1]; false when that is empty or x has a NaN endpoint.
 bool clip_unit(const ddinterval& x, ddinterval& y) {
@@ -34,13 +196,19 @@ bool clip_unit(const ddinterval& x, ddinterval& y) {
 ddinterval asin(const ddinterval& x) {
   ddinterval y;
   if (!clip_unit(x, y)) return dd_detail::nan_interval();
-  return {eval(mpfr_asin, true, y.lo, false), eval(mpfr_asin, true, y.hi, true)};
+  const constants& k = K();
+  const ddinterval l = asin_point(y.lo, k);
+  if (ddi_is_point(y)) return l;
+  return {l.lo, asin_point(y.hi, k).hi};
 }
 
 ddinterval acos(const ddinterval& x) {
   ddinterval y;
   if (!clip_unit(x, y)) return dd_detail::nan_interval();
-  return {eval(mpfr_acos, false, y.hi, false), eval(mpfr_acos, false, y.lo, true)};
+  const constants& k = K();
+  const ddinterval h = acos_point(y.hi, k);
+  if (ddi_is_point(y)) return h;
+  return {h.lo, acos_point(y.lo, k).hi};
 }
 
 }  // namespace ntk
