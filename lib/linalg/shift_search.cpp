@@ -9,6 +9,8 @@
 #include <limits>
 
 #include "interval/rounding.hpp"
+#include "linalg/backend_binary64.hpp"
+#include "linalg/lambda_min_core.hpp"
 
 namespace ntk {
 namespace {
@@ -95,62 +97,43 @@ double rump_constant_estimate(const symmetric_midrad& S, double sigma) {
   return rump_constant_binary64(S.n, tr, mx);
 }
 
-shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r, std::size_t block,
-                                            progress_sink* progress) {
-  shift_search_result out;
-  const std::size_t n = S.n;
-  if (!S.finite || n == 0) {
-    out.note = "matrix has non-finite entries";
-    return out;
-  }
-  const std::size_t b = std::max<std::size_t>(1, std::min(block, n));
-  const double c0 = rump_constant_estimate(S, 0.0);
+lm_core::estimate_info binary64_backend::estimate_search(const test_fn& test, progress_sink& progress) {
+  lm_core::estimate_info e;
+  e.converged = false;
+  const std::size_t n = S_.n;
+  const std::size_t b = std::max<std::size_t>(1, std::min(block_, n));
+  const double c0 = rump_constant_estimate(S_, 0.0);
   if (!(c0 < inf)) {
-    out.note = "matrix too large for the binary64 constant";
-    return out;
+    e.note = "shift search: matrix too large for the binary64 constant";
+    return e;
   }
-  double maxdiag = 0;
-  for (std::size_t i = 0; i < n; ++i) maxdiag = std::max(maxdiag, std::fabs(S.mid[i * n + i]));
-
-  // One n x n buffer (out.factor) for every test: after a successful test it holds that test's
-  // factor, which steers the iteration; a failed test leaves it partial (valid = false), and the
-  // last good shift is refactored when the iteration still needs it.
-  std::vector<double>& F = out.factor;
-  bool valid = false;
-  auto test = [&](double sigma) {
-    if (progress) progress->update("lambda_min: shift search 53 bits", 0.2);
-    shifted_cholesky_result res = shifted_cholesky_test(S, r, sigma, &F);
-    ++out.choleskys;
-    valid = res.success;
-    if (res.success) {
-      out.factor_shift = sigma;
-      if (!out.best.success || res.t > out.best.t) out.best = res;
-    }
-    return res;
+  auto run = [&](double sigma) {
+    progress.update("lambda_min: shift search 53 bits", 0.2);
+    return test(sigma);
   };
 
   // 1. A factor of the (slightly raised) midpoint.
-  const shifted_cholesky_result first = test(-c0);
-  if (!first.success) {
-    out.note = "the midpoint is not numerically positive definite (" + first.note + ")";
-    out.factor.clear();
-    return out;
+  if (!run(-c0)) {
+    e.note = "shift search: the midpoint is not numerically positive definite (Cholesky of mid + c I failed)";
+    return e;
   }
-
+  // The stopping and refactoring scales follow the constant the tests actually get (c_blk when
+  // the blocked constant is the smaller, constant_guess), so that the final margin is set by it.
+  const double cg = constant_guess(0.0);
   std::vector<double> X = start_block(n, b), W;
   ritz rz;
-  const double final_err = c0 / 64;
+  const double final_err = cg / 64;
   int refactors = 0;
   double prev_error = inf;
   for (int step = 0; step < 60; ++step) {
-    apply_inverse(F, n, X, b);
-    ++out.iterations;
-    if (!all_finite(X) || !rayleigh_ritz(S, X, b, W, rz)) {
-      out.note = "block inverse iteration broke down";
+    apply_inverse(F_, n, X, b);
+    ++iterations_;
+    if (!all_finite(X) || !rayleigh_ritz(S_, X, b, W, rz)) {
+      e.note = "shift search: block inverse iteration broke down";
       break;
     }
-    out.estimate = rz.value;
-    out.error = rz.error;
+    value_ = rz.value;
+    error_ = rz.error;
     if (rz.error <= final_err) break;
     // 3. Refactor just below theta once it is known to ~1e-2 (at most twice), unless the present
     // factor gets there sooner: an iteration costs ~6 n^2 b flops against n^3/3 for a Cholesky.
@@ -159,59 +142,57 @@ shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r,
     prev_error = rz.error;
     const double needed = std::log(final_err / rz.error) / std::log(rate);
     const double budget = static_cast<double>(n) / (18.0 * static_cast<double>(b));
-    const double close = std::max(4 * rz.error, 8 * c0);
+    const double close = std::max(4 * rz.error, 8 * cg);
     if (refactors < 2 && step >= 1 && needed > budget && rz.error <= 1e-2 * std::fabs(rz.value) &&
-        rz.value - close > out.factor_shift) {
-      const double previous = out.factor_shift;
+        rz.value - close > factor_shift_) {
+      const double previous = factor_shift_;
       ++refactors;
-      if (!test(rz.value - close).success && !test(previous).success) {
-        out.note = "refactoring at a proved shift failed";
+      std::string unused;
+      // A failed test spoils the factor: the one at `previous` is restored directly (that shift
+      // is proved already). A test the driver skipped leaves the factor in place.
+      if (!run(rz.value - close) && !valid_ && !try_factor(previous, unused, progress).ok) {
+        e.note = "shift search: refactoring at a proved shift failed";
         break;
       }
     }
   }
-  out.vector.assign(X.begin(), X.begin() + static_cast<std::ptrdiff_t>(n));
-  if (!std::isfinite(out.estimate)) {
-    if (!valid) out.factor.clear();
-    return out;
-  }
-  out.converged = out.error <= final_err;
+  vec_.assign(X.begin(), X.begin() + static_cast<std::ptrdiff_t>(n));
+  step_done_ = false;
+  converged_ = std::isfinite(value_) && error_ <= final_err;
+  e.ok = std::isfinite(value_);
+  e.value = value_;
+  e.error = error_;
+  e.converged = converged_;
+  if (e.ok && !converged_ && e.note.empty()) e.note = "shift search: the block iteration did not converge";
+  return e;
+}
 
-  // 4. The final test just below the estimate.
-  double margin = c0 / 16 + 2 * std::min(out.error, std::fabs(out.estimate)) +
-                  4 * unit_roundoff * (maxdiag + std::fabs(out.estimate));
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    const double sigma = out.estimate - margin;
-    if (out.best.success && sigma - c0 <= out.best.t) break;  // cannot beat what is proved
-    if (test(sigma).success) break;
-    margin = margin * 8 + (attempt >= 2 ? std::fabs(out.estimate) * 0x1p-20 : 0.0);
-  }
-  // Every final attempt failed: restore the factor of the best test (the same factorisation again).
-  if (!valid && !test(out.best.sigma).success) {
-    out.factor.clear();
+shift_search_result lambda_min_shift_search(const symmetric_midrad& S, double r, std::size_t block,
+                                            progress_sink* progress) {
+  shift_search_result out;
+  if (!S.finite || S.n == 0) {
+    out.note = "matrix has non-finite entries";
     return out;
   }
-  // Polish the vector with the factor (shifted just below lambda_1, so each solve shrinks the
-  // other components by (lambda_1 - s)/(lambda_k - s)): its residual, which a later consumer of the
-  // vector as a hint takes as the error, drops from ~sqrt(err * gap) to rounding level.
-  if (out.vector.size() == n) {
-    std::vector<double> x = out.vector;
-    for (int k = 0; k < 2; ++k) {
-      apply_inverse(F, n, x, 1);
-      double nrm = 0;
-      for (double t : x) nrm += t * t;
-      nrm = std::sqrt(nrm);
-      if (!(nrm > 0) || !std::isfinite(nrm)) return out;
-      for (double& t : x) t /= nrm;
-    }
-    const rayleigh_estimate before = rayleigh_float(S.mid.data(), n, out.vector);
-    const rayleigh_estimate after = rayleigh_float(S.mid.data(), n, x);
-    if (after.residual < before.residual && std::isfinite(after.rho)) {
-      out.vector.swap(x);
-      out.estimate = after.rho;
-      out.error = std::min(out.error, after.residual);
-    }
+  null_progress quiet;
+  progress_sink& p = progress ? *progress : quiet;
+  binary64_backend be(S, r, nullptr, false, block);
+  lm_core::driver<binary64_backend> d(be, p);
+  d.lower(nullptr);
+  d.refine();
+  out.best = be.best_result();
+  if (be.factor_valid()) {
+    out.factor.swap(be.factor());
+    out.factor_shift = be.factor_shift();
   }
+  out.estimate = be.value();
+  out.error = be.error();
+  out.vector = be.vector();
+  out.converged = be.converged();
+  out.choleskys = be.choleskys();
+  out.iterations = be.iterations();
+  out.note = d.estimate().note;
+  if (!out.best.success && out.note.empty()) out.note = d.notes();
   return out;
 }
 

@@ -1,16 +1,21 @@
-// The binary64 lower-bound search of lambda_min_enclose without a dense eigensolver (docs/numerics.md,
-// "Certifying lambda_min(A) >= t with one floating-point Cholesky", practical recipe steps 2-4).
+// The binary64 estimator of the lambda_min algorithm without a dense eigensolver (docs/numerics.md,
+// "Certifying lambda_min(A) >= t with one floating-point Cholesky", practical recipe steps 2-4;
+// "The lambda_min algorithm and its backends"). It is binary64_backend::estimate_search
+// (backend_binary64.hpp), steps 1-3 below; the final test and the polish are the common steps of
+// lambda_min_core.hpp, which lambda_min_shift_search runs on top of it.
 //
 // Only the Cholesky tests prove anything; everything else is an estimate that steers them:
 //   1. Cholesky test of mid - s1 I with s1 = -c0 (c0 ~ the constant of the unshifted midpoint): for a
 //      numerically positive semidefinite midpoint it succeeds and gives a factor (and a weak proof);
 //   2. block inverse (subspace) iteration with that factor, two triangular solves per step (O(n^2 b)),
 //      with Rayleigh-Ritz on mid: a Ritz pair (theta, v) and an error estimate ||res||^2 / gap;
-//   3. once theta is known to ~1e-3, a second Cholesky test just below theta: it usually succeeds (a
-//      better proof) and its factor makes the iteration converge in a few steps (ratio
-//      (lambda_1 - s)/(lambda_b+1 - s));
-//   4. the final test at theta - margin, margin = c0/16 + 2 err + 4u(max mid_ii + |theta|), raised
-//      eightfold on failure (a failed test is cheap information: the shift was above lambda_min).
+//   3. once theta is known to ~1e-2, a second Cholesky test just below theta (8 g below, g the
+//      guess of the constant the tests get: c_blk when the blocked constant is the smaller): it
+//      usually succeeds (a better proof) and its factor makes the iteration converge in a few steps
+//      (ratio (lambda_1 - s)/(lambda_b+1 - s)); the iteration stops at err <= g/64;
+//   4. the final test at theta - margin, margin = g/16 + 2 err + 4u(max mid_ii + |theta|), raised
+//      eightfold on failure (tests at or above a shift that broke down are not run), then two
+//      inverse-iteration steps polish the vector.
 // Every successful test is a valid bound; the best (largest t) is returned.
 // Cost: usually three Choleskys (n^3/3 each, BLAS) plus ~10 block solves; memory: the midpoint-radius
 // form, one factor and the n x b blocks. Only S.mid (and S.n, S.finite) is read: S.rad may be empty.
@@ -41,7 +46,7 @@ struct shift_search_result {
   double estimate = std::numeric_limits<double>::quiet_NaN();
   double error = std::numeric_limits<double>::infinity();
   std::vector<double> vector;
-  bool converged = false;  // the final test ran with err <= c0/64 (a tight shift)
+  bool converged = false;  // the iteration reached err <= g/64 (a tight shift)
   int choleskys = 0;       // Cholesky tests run
   int iterations = 0;      // block inverse-iteration steps
   std::string note;
