@@ -141,47 +141,44 @@ inline ddinterval times_pow2(const ddinterval& x, int e) {
   return ddi_ldexp(x, e);
 }
 
-// Contains asin t for the exact double-word t, |t| <= 1 (reductions (C)).
-inline ddinterval asin_point_impl(const dw& t0, const constants& k) {
-  const bool neg = t0.hi < 0;
-  const dw t = neg ? dw_neg(t0) : t0;
-  const ddinterval T(t, t);
+// Contains asin t for every t in T, where T lies in [-1, 1] and on one side of each threshold used
+// below (all of T >= 0 or all < 0; all |t| <= 1/2 or all > 1/2): reductions (C). T is an exact point
+// or a thin interval.
+inline ddinterval asin_impl(const ddinterval& T0, const constants& k) {
+  const bool neg = T0.hi.hi < 0;
+  const ddinterval T = neg ? -T0 : T0;
   ddinterval r;
-  if (t.hi <= 0.5)
+  if (T.hi.hi <= 0.5)
     r = asin_small(T, k);
   else
     r = k.half_pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 - T, -1)), k), 1);
   return neg ? -r : r;
 }
 
-// Contains acos t for the exact double-word t, |t| <= 1 (reductions (C)).
-inline ddinterval acos_point_impl(const dw& t, const constants& k) {
-  const ddinterval T(t, t);
-  if (t.hi > 0.5) return times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 - T, -1)), k), 1);
-  if (t.hi < -0.5) return k.pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 + T, -1)), k), 1);
-  return k.half_pi - asin_point_impl(t, k);
+// Contains acos t for every t in T, T in [-1, 1] within one of t > 1/2, t < -1/2, |t| <= 1/2 (and
+// not straddling 0 in the last case): reductions (C).
+inline ddinterval acos_impl(const ddinterval& T, const constants& k) {
+  if (T.lo.hi > 0.5) return times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 - T, -1)), k), 1);
+  if (T.hi.hi < -0.5) return k.pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 + T, -1)), k), 1);
+  return k.half_pi - asin_impl(T, k);
 }
 
 // The same compiled with FMA instructions (TwoProd is then one instruction) where the CPU has them,
 // as in lib/linalg/dw_cholesky.cpp; the arithmetic and hence the results are identical.
 #if defined(__x86_64__) && defined(__GNUC__)
-[[gnu::target("fma")]] ddinterval asin_point_fma(const dw& t, const constants& k) {
-  return asin_point_impl(t, k);
-}
-[[gnu::target("fma")]] ddinterval acos_point_fma(const dw& t, const constants& k) {
-  return acos_point_impl(t, k);
-}
+[[gnu::target("fma")]] ddinterval asin_fma(const ddinterval& t, const constants& k) { return asin_impl(t, k); }
+[[gnu::target("fma")]] ddinterval acos_fma(const ddinterval& t, const constants& k) { return acos_impl(t, k); }
 const bool kHaveFma = __builtin_cpu_supports("fma");
 #else
-ddinterval asin_point_fma(const dw& t, const constants& k) { return asin_point_impl(t, k); }
-ddinterval acos_point_fma(const dw& t, const constants& k) { return acos_point_impl(t, k); }
+ddinterval asin_fma(const ddinterval& t, const constants& k) { return asin_impl(t, k); }
+ddinterval acos_fma(const ddinterval& t, const constants& k) { return acos_impl(t, k); }
 const bool kHaveFma = false;
 #endif
-ddinterval asin_point_plain(const dw& t, const constants& k) { return asin_point_impl(t, k); }
-ddinterval acos_point_plain(const dw& t, const constants& k) { return acos_point_impl(t, k); }
+ddinterval asin_plain(const ddinterval& t, const constants& k) { return asin_impl(t, k); }
+ddinterval acos_plain(const ddinterval& t, const constants& k) { return acos_impl(t, k); }
 
-ddinterval asin_point(const dw& t, const constants& k) { return kHaveFma ? asin_point_fma(t, k) : asin_point_plain(t, k); }
-ddinterval acos_point(const dw& t, const constants& k) { return kHaveFma ? acos_point_fma(t, k) : acos_point_plain(t, k); }
+ddinterval asin_eval(const ddinterval& t, const constants& k) { return kHaveFma ? asin_fma(t, k) : asin_plain(t, k); }
+ddinterval acos_eval(const ddinterval& t, const constants& k) { return kHaveFma ? acos_fma(t, k) : acos_plain(t, k); }
 
 // x clipped to [-1, 1]; false when that is empty or x has a NaN endpoint.
 bool clip_unit(const ddinterval& x, ddinterval& y) {
@@ -191,24 +188,33 @@ bool clip_unit(const ddinterval& x, ddinterval& y) {
   return le(y.lo, y.hi);
 }
 
+// y is thin enough to be evaluated as a whole (one evaluation instead of two; the interval
+// operations keep it an enclosure, and for such widths the dependency effect is negligible):
+// width <= 2^-40 relative, and no threshold of (C) or sign change inside. `cut` = 1/2.
+bool thin_one_side(const ddinterval& y) {
+  const double l = lower_d(y), h = upper_d(y);
+  if (!(h - l <= 0x1p-40 * std::max(std::fabs(l), std::fabs(h)))) return false;
+  if (!(l > 0 || h < 0)) return false;
+  const double al = std::fabs(l), ah = std::fabs(h);
+  return (al > 0.5) == (ah > 0.5) && (al <= 0.5) == (ah <= 0.5);
+}
+
 }  // namespace
 
 ddinterval asin(const ddinterval& x) {
   ddinterval y;
   if (!clip_unit(x, y)) return dd_detail::nan_interval();
   const constants& k = K();
-  const ddinterval l = asin_point(y.lo, k);
-  if (ddi_is_point(y)) return l;
-  return {l.lo, asin_point(y.hi, k).hi};
+  if (ddi_is_point(y) || thin_one_side(y)) return asin_eval(y, k);
+  return {asin_eval(ddi_lower_point(y), k).lo, asin_eval(ddi_upper_point(y), k).hi};
 }
 
 ddinterval acos(const ddinterval& x) {
   ddinterval y;
   if (!clip_unit(x, y)) return dd_detail::nan_interval();
   const constants& k = K();
-  const ddinterval h = acos_point(y.hi, k);
-  if (ddi_is_point(y)) return h;
-  return {h.lo, acos_point(y.lo, k).hi};
+  if (ddi_is_point(y) || thin_one_side(y)) return acos_eval(y, k);
+  return {acos_eval(ddi_upper_point(y), k).lo, acos_eval(ddi_lower_point(y), k).hi};
 }
 
 }  // namespace ntk
