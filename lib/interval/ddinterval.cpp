@@ -78,19 +78,29 @@ ddinterval ddi_from_i128(__int128 v) {
   return {a, b};
 }
 
+namespace {
+// A bound (lower: up = false) of a 2^k for a normalised double-word a: exact when both parts stay
+// normal (or zero); a low part that becomes subnormal is rounded to nearest by ldexp (error below
+// one step 2^-1074) and moved one step outward; a high part leaving the normal range goes through
+// a binary64 enclosure, rounded outward.
+dw scale_bound(const dw& a, int k, bool up) {
+  const double h = std::ldexp(a.hi, k);
+  if (std::isinf(a.hi)) return {a.hi, 0.0};
+  if (a.hi == 0) return {0.0, 0.0};
+  if (std::isfinite(h) && std::fabs(h) >= 0x1p-1000) {
+    double l = std::ldexp(a.lo, k);
+    if (a.lo != 0 && std::fabs(l) < DBL_MIN) l = up ? next_up(l) : next_down(l);
+    return dw_detail::fast_two_sum(h, l);  // exact; |l| <= ulp(h)/2 + 2^-1074 < |h|
+  }
+  const double d = std::ldexp(up ? dd_detail::up_d(a) : dd_detail::down_d(a), k);
+  return {up ? round_up(d) : round_down(d), 0.0};
+}
+}  // namespace
+
 ddinterval ddi_ldexp(const ddinterval& x, long e) {
   if (dd_detail::has_nan(x)) return dd_detail::nan_interval();
   const int k = static_cast<int>(std::max(-4000L, std::min(4000L, e)));
-  auto part_exact = [](double before, double after) {
-    return before == 0 || (std::isfinite(after) && std::fabs(after) >= DBL_MIN) || std::isinf(before);
-  };
-  const double lh = std::ldexp(x.lo.hi, k), ll = std::ldexp(x.lo.lo, k);
-  const double hh = std::ldexp(x.hi.hi, k), hl = std::ldexp(x.hi.lo, k);
-  if (part_exact(x.lo.hi, lh) && part_exact(x.lo.lo, ll) && part_exact(x.hi.hi, hh) && part_exact(x.hi.lo, hl))
-    return {dw{lh, ll}, dw{hh, hl}};  // scaling by 2^k is exact and keeps the normalisation
-  // Otherwise through double enclosures of the endpoints, rounded outward.
-  const double l = std::ldexp(dd_detail::down_d(x.lo), k), h = std::ldexp(dd_detail::up_d(x.hi), k);
-  return ddinterval(round_down(l), round_up(h));
+  return {scale_bound(x.lo, k, false), scale_bound(x.hi, k, true)};
 }
 
 }  // namespace ntk

@@ -126,7 +126,7 @@ ddinterval asin_small(const ddinterval& Z, const constants& k) {
   const int i = static_cast<int>(Z.lo.hi * kTable + 0.5);  // any i is valid; this one makes r small
   if (i <= 0) return asin_series(Z, k);
   const double a = static_cast<double>(i) / kTable;  // exact
-  const ddinterval r = Z * k.cos_a[i] - a * sqrt_nonneg((1.0 - Z) * (1.0 + Z));
+  const ddinterval r = Z * k.cos_a[i] - a * sqrt_nonneg(1.0 - sqr(Z));  // z^2 <= 1/4: no cancellation
   return k.asin_a[i] + asin_series(r, k);
 }
 
@@ -141,6 +141,19 @@ inline ddinterval times_pow2(const ddinterval& x, int e) {
   return ddi_ldexp(x, e);
 }
 
+// Contains 1 + sign t for every t in T (sign = +-1); exact for a point T with 1/2 <= sign*(-t) <= 2:
+// 1 - |t_hi| is exact (Sterbenz) and TwoSum adds the low part exactly (a normalised pair).
+inline ddinterval one_plus(double sign, const ddinterval& T) {
+  if (ddi_is_point(T)) {
+    const double h = sign * T.lo.hi;
+    if (h <= -0.5 && h >= -2.0) {
+      const dw e = dw_detail::two_sum(1.0 + h, sign * T.lo.lo);
+      return {e, e};
+    }
+  }
+  return sign > 0 ? 1.0 + T : 1.0 - T;
+}
+
 // Contains asin t for every t in T, where T lies in [-1, 1] and on one side of each threshold used
 // below (all of T >= 0 or all < 0; all |t| <= 1/2 or all > 1/2): reductions (C). T is an exact point
 // or a thin interval.
@@ -151,15 +164,15 @@ inline ddinterval asin_impl(const ddinterval& T0, const constants& k) {
   if (T.hi.hi <= 0.5)
     r = asin_small(T, k);
   else
-    r = k.half_pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 - T, -1)), k), 1);
+    r = k.half_pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(one_plus(-1.0, T), -1)), k), 1);
   return neg ? -r : r;
 }
 
 // Contains acos t for every t in T, T in [-1, 1] within one of t > 1/2, t < -1/2, |t| <= 1/2 (and
 // not straddling 0 in the last case): reductions (C).
 inline ddinterval acos_impl(const ddinterval& T, const constants& k) {
-  if (T.lo.hi > 0.5) return times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 - T, -1)), k), 1);
-  if (T.hi.hi < -0.5) return k.pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(1.0 + T, -1)), k), 1);
+  if (T.lo.hi > 0.5) return times_pow2(asin_small(sqrt_nonneg(times_pow2(one_plus(-1.0, T), -1)), k), 1);
+  if (T.hi.hi < -0.5) return k.pi - times_pow2(asin_small(sqrt_nonneg(times_pow2(one_plus(1.0, T), -1)), k), 1);
   return k.half_pi - asin_impl(T, k);
 }
 
