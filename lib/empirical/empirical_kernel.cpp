@@ -222,38 +222,16 @@ empirical_parts<I> empirical_kernel(const network& net, const dataset& data, con
       for (std::size_t j = 0; j < i; ++j) g(i, j) = g(j, i);
     return g;
   };
-  out.K = dense_matrix<I>(N, N, tr::point(0.0));
-  out.feature_gram.resize(L);
-  out.backward_sq.resize(L);
-  out.zero_feature_rows.resize(L);
-  out.live_feature_columns.assign(L, 0);
+  empirical_detail::start_layer_terms(out, N, L, tr::point(0.0));
   for (std::size_t k = 0; k < L; ++k) {
     progress.update("empirical: gram " + std::to_string(k), 0.5 + 0.5 * double(k) / L);
     const std::size_t q = net.widths[k];
     dense_matrix<I> FG = gram(feats[k], q);
     dense_matrix<I> BG = gram(back[k + 1], net.widths[k + 1]);
-    out.zero_feature_rows[k].assign(N, 0);
-    for (std::size_t i = 0; i < N; ++i) {
-      bool z = true;
-      for (std::size_t t = 0; t < q && z; ++t) z = lower_d(feats[k][i * q + t]) == 0 && upper_d(feats[k][i * q + t]) == 0;
-      out.zero_feature_rows[k][i] = z;
-    }
-    std::vector<char> live(q, 0);
-    for (std::size_t i = 0; i < N; ++i)
-      for (std::size_t t = 0; t < q; ++t)
-        if (!(lower_d(feats[k][i * q + t]) == 0 && upper_d(feats[k][i * q + t]) == 0)) live[t] = 1;
-    out.live_feature_columns[k] = static_cast<std::size_t>(std::count(live.begin(), live.end(), 1));
-    out.backward_sq[k].resize(N);
-    for (std::size_t i = 0; i < N; ++i) out.backward_sq[k][i] = BG(i, i);
-#pragma omp parallel for schedule(static)
-    for (long ii = 0; ii < NN; ++ii) {
-      const auto i = static_cast<std::size_t>(ii);
-      for (std::size_t j = 0; j < N; ++j) {
-        const I f = net.has_biases ? FG(i, j) + 1.0 : FG(i, j);
-        out.K(i, j) = out.K(i, j) + f * BG(i, j);
-      }
-    }
-    out.feature_gram[k] = std::move(FG);
+    const std::vector<I>& F = feats[k];
+    empirical_detail::add_layer_term(
+        out, k, q, net.has_biases, std::move(FG), BG,
+        [&](std::size_t i, std::size_t t) { return lower_d(F[i * q + t]) == 0 && upper_d(F[i * q + t]) == 0; }, false);
   }
   return out;
 }
