@@ -181,17 +181,20 @@ inline ddinterval acos_impl(const ddinterval& T, const constants& k) {
 #if defined(__x86_64__) && defined(__GNUC__)
 [[gnu::target("fma")]] ddinterval asin_fma(const ddinterval& t, const constants& k) { return asin_impl(t, k); }
 [[gnu::target("fma")]] ddinterval acos_fma(const ddinterval& t, const constants& k) { return acos_impl(t, k); }
-const bool kHaveFma = __builtin_cpu_supports("fma");
+bool have_fma() {
+  static const bool b = (__builtin_cpu_init(), __builtin_cpu_supports("fma"));
+  return b;
+}
 #else
 ddinterval asin_fma(const ddinterval& t, const constants& k) { return asin_impl(t, k); }
 ddinterval acos_fma(const ddinterval& t, const constants& k) { return acos_impl(t, k); }
-const bool kHaveFma = false;
+bool have_fma() { return false; }
 #endif
 ddinterval asin_plain(const ddinterval& t, const constants& k) { return asin_impl(t, k); }
 ddinterval acos_plain(const ddinterval& t, const constants& k) { return acos_impl(t, k); }
 
-ddinterval asin_eval(const ddinterval& t, const constants& k) { return kHaveFma ? asin_fma(t, k) : asin_plain(t, k); }
-ddinterval acos_eval(const ddinterval& t, const constants& k) { return kHaveFma ? acos_fma(t, k) : acos_plain(t, k); }
+ddinterval asin_eval(const ddinterval& t, const constants& k) { return have_fma() ? asin_fma(t, k) : asin_plain(t, k); }
+ddinterval acos_eval(const ddinterval& t, const constants& k) { return have_fma() ? acos_fma(t, k) : acos_plain(t, k); }
 
 // x clipped to [-1, 1]; false when that is empty or x has a NaN endpoint.
 bool clip_unit(const ddinterval& x, ddinterval& y) {
