@@ -127,8 +127,17 @@ lm_core::estimate_info binary64_backend::iterate(progress_sink&) {
   // The factor is shifted just below lambda_1, so each solve shrinks the other components by
   // (lambda_1 - s)/(lambda_k - s): the residual drops to rounding level.
   std::vector<double> x = vec_;
-  for (int k = 0; k < 2 && !x.empty(); ++k) x = inverse_iteration_step(F_, n, std::move(x));
-  if (x.empty()) return e;
+  const int N = static_cast<int>(n);
+  for (int k = 0; k < 2; ++k) {
+    // (L L')^{-1} x through the column-major upper view L' of the row-major lower factor.
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, N, 1, 1.0, F_.data(), N, x.data(), N);
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, N, 1, 1.0, F_.data(), N, x.data(), N);
+    double nrm = 0;
+    for (double t : x) nrm += t * t;
+    nrm = std::sqrt(nrm);
+    if (!(nrm > 0) || !std::isfinite(nrm)) return e;
+    for (double& t : x) t /= nrm;
+  }
   const rayleigh_estimate before = rayleigh_float(S_.mid.data(), n, vec_);
   const rayleigh_estimate after = rayleigh_float(S_.mid.data(), n, x);
   if (after.residual < before.residual && std::isfinite(after.rho)) {
