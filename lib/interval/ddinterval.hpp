@@ -114,6 +114,8 @@ inline dw widen_up(dw r, double k) {
 
 template <bool Up>
 inline dw add_r(const dw& a, const dw& b) {
+  if (a.hi == 0) return b;  // exact (a normalised zero has lo = 0)
+  if (b.hi == 0) return a;
   if (std::fabs(a.hi) <= safe_max && std::fabs(b.hi) <= safe_max) {
     const dw r = dw_add(a, b);
     return Up ? widen_up(r, k_add) : widen_down(r, k_add);

@@ -384,6 +384,8 @@ BOOST_AUTO_TEST_CASE(nan_and_special_conventions) {
   const ddinterval s = sqrt_nonneg(ddinterval(-4.0, -1.0));
   BOOST_TEST((s.lo.hi == 0 && s.hi.hi == 0));
   BOOST_TEST(ddi_is_zero(ddinterval(1.0) - ddinterval(1.0)));  // exact zero stays exact
+  const ddinterval third = ddinterval(1.0) / 3.0, s0 = ddinterval(0.0) + third;  // adding 0 is exact
+  BOOST_TEST((s0.lo.hi == third.lo.hi && s0.lo.lo == third.lo.lo && s0.hi.hi == third.hi.hi && s0.hi.lo == third.hi.lo));
   const ddinterval big = ddinterval(DBL_MAX) * ddinterval(4.0);  // overflow: unbounded above
   BOOST_TEST((big.hi.hi == inf && big.lo.hi == DBL_MAX));
 }
