@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "data/checks.hpp"
 #include "interval/interval.hpp"
@@ -15,6 +16,7 @@
 #include "linalg/float_eig.hpp"
 #include "linalg/lambda_min.hpp"
 #include "linalg/lambda_min_lean.hpp"
+#include "linalg/dd_convert.hpp"
 #include "linalg/midrad.hpp"
 #include "linalg/verified_cholesky.hpp"
 
@@ -76,10 +78,19 @@ ntk_attempt attempt_tier(const ntk_job& job, lambda_min_hint& hint, std::vector<
     // enough for --rtol (lambda_min_options): much faster than MPFR at 128 bits.
     lambda_min_options opt;
     opt.dw_relative_width = job.rtol / 8;
-    b = lambda_min_enclose_mpfr(k, true, h, progress, opt);
+    if constexpr (std::is_same_v<I, ddinterval>) {
+      // Double-double tier: the entries (ddinterval) are rounded outward into MPFI at the working
+      // precision (dd_tier_mpfr_bits, set by the caller), then the same verified λ_min.
+      dense_matrix<minterval> km = to_minterval_matrix(k);
+      k = dense_matrix<I>();
+      b = lambda_min_enclose_mpfr(km, true, h, progress, opt);
+    } else {
+      b = lambda_min_enclose_mpfr(k, true, h, progress, opt);
+    }
   }
   ntk_attempt a;
   a.precision_bits = interval_traits<I>::precision_bits();
+  a.tier = std::is_same_v<I, dinterval> ? "binary64" : std::is_same_v<I, ddinterval> ? "double-double" : "mpfi";
   a.lower = b.lower;
   a.upper = b.upper;
   a.lower_proved = b.lower_proved;
@@ -119,15 +130,16 @@ bool exact_zero_case(const ntk_job& job, ntk_outcome& out) {
 
 // What plain float64 code says: the closed-form kernel and LAPACK's smallest eigenpair (full), or
 // the kernel's Rayleigh quotient at `at` (fast, see ntk_job::float64_method).
+// The fast form never stores the n x n float kernel (float_ntk_rayleigh: same entries, rows by
+// panels on all cores, summation order of its own).
 double float64_lambda_min(const ntk_job& job, std::vector<double>* vec, const std::vector<double>* at = nullptr) {
-  dense_matrix<double> kf = float_ntk<double>(*job.data, job.prep, job.depth);
   const convention_factor f = kernel_convention_factor(job.convention, job.data->d, job.depth);
-  for (double& e : kf.data) e = std::ldexp(e, -f.pow2) / f.divisor;
   if (at) {
-    const std::size_t n = job.data->n;
-    if (at->size() != n) return std::numeric_limits<double>::quiet_NaN();
-    return rayleigh_float(kf.data.data(), n, *at).rho;
+    if (at->size() != job.data->n) return std::numeric_limits<double>::quiet_NaN();
+    return float_ntk_rayleigh(*job.data, job.prep, job.depth, *at, f.pow2, f.divisor);
   }
+  dense_matrix<double> kf = float_ntk<double>(*job.data, job.prep, job.depth);
+  for (double& e : kf.data) e = std::ldexp(e, -f.pow2) / f.divisor;
   return float_eig_smallest(kf.data, job.data->n, vec);
 }
 
@@ -183,7 +195,7 @@ bool cap_precise_tier(ntk_job& job) {
 void note_capped(ntk_outcome& out, std::size_t n) {
   if (out.certified || out.exact_zero || out.attempts.empty()) return;
   std::string& note = out.attempts.back().note;
-  note += std::string(note.empty() ? "" : "; ") + "the MPFI tier was not attempted: N = " + std::to_string(n) +
+  note += std::string(note.empty() ? "" : "; ") + "the double-double and MPFI tiers were not attempted: N = " + std::to_string(n) +
           " > " + std::to_string(precise_tier_max_n) +
           " (its dense MPFR Cholesky would take hours); a fixed --precision forces it";
 }
@@ -191,6 +203,21 @@ void note_capped(ntk_outcome& out, std::size_t n) {
 ntk_outcome ntk_lambda_min_unscaled(const ntk_job& job, progress_sink& progress);
 
 }  // namespace
+
+bool dd_tier_applies(const precision_policy& policy) {
+  return policy.automatic && policy.max_bits >= dd_tier_bits;
+}
+
+std::vector<long> precision_schedule(const precision_policy& policy) {
+  std::vector<long> s = escalation_schedule(policy);
+  if (!dd_tier_applies(policy)) return s;
+  // binary64, then the double-double tier in place of an MPFI attempt at the same 106 bits.
+  std::vector<long> r{s.front()};
+  r.push_back(dd_tier_bits);
+  for (std::size_t i = 1; i < s.size(); ++i)
+    if (s[i] != dd_tier_bits) r.push_back(s[i]);
+  return r;
+}
 
 ntk_outcome ntk_lambda_min(const ntk_job& job_in, progress_sink& progress) {
   ntk_job job = job_in;
@@ -262,22 +289,29 @@ ntk_outcome ntk_lambda_min_scaled(const ntk_job& job, progress_sink& progress) {
     out.lower_proved = out.upper_proved = true;
     out.certified = true;
     out.precision_bits = 53;
+    out.tier = "binary64";
     out.seconds = seconds_since(t0);
     return out;
   }
 
   // One precision after another (base/escalation.hpp); every attempt's bounds are valid, so the
   // tightest proven ones over all attempts are kept.
+  const bool dd = dd_tier_applies(job.precision);
   auto run = escalate(
-      escalation_schedule(job.precision),
+      precision_schedule(job.precision),
       [&](long bits) {
         if (bits <= binary64_bits)
           return attempt_tier<dinterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
+        if (dd && bits == dd_tier_bits) {
+          set_working_precision_bits(dd_tier_mpfr_bits);
+          return attempt_tier<ddinterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
+        }
         set_working_precision_bits(bits);
         return attempt_tier<minterval>(job, hint, out.eigenvector, out.eigenvector_upper, out.shift, progress);
       },
       [&](ntk_attempt& a) {
         out.precision_bits = a.precision_bits;
+        out.tier = a.tier;
         if (absorb_attempt(out, a)) return escalation_step::go_on;
         // Two proven bounds that contradict each other mean a defect, never a certificate.
         a.note += std::string(a.note.empty() ? "" : "; ") + "empty enclosure (lower > upper): not certified";

@@ -50,8 +50,21 @@ inline constexpr std::size_t dense_fallback_max_n = 8000;
 // misses --rtol is reported as not certified, with a note; a fixed precision still runs it.
 inline constexpr std::size_t precise_tier_max_n = 2000;
 
+// The double-double tier (docs/numerics.md, "The double-double tier"): kernel entries in
+// ddinterval (~106 bits), then the MPFR tier's verified λ_min at dd_tier_mpfr_bits on their outward
+// MPFI image (double-word Cholesky when accurate enough). Automatic escalation runs it between the
+// double tier and MPFI at 128 bits when --max-precision allows 106 bits; a fixed --precision never
+// selects it.
+inline constexpr long dd_tier_bits = 106;
+inline constexpr long dd_tier_mpfr_bits = 128;
+bool dd_tier_applies(const precision_policy& policy);
+// The precisions ntk_lambda_min tries, in order: escalation_schedule(policy) with dd_tier_bits
+// (the double-double tier) after binary64 when dd_tier_applies, and no MPFI attempt at 106 bits.
+std::vector<long> precision_schedule(const precision_policy& policy);
+
 struct ntk_attempt {
   long precision_bits = 0;
+  std::string tier;  // "binary64", "double-double" or "mpfi"
   mreal lower, upper;
   bool lower_proved = false, upper_proved = false;
   double seconds = 0;
@@ -63,6 +76,7 @@ struct ntk_outcome {
   bool lower_proved = false, upper_proved = false;
   bool certified = false;
   long precision_bits = 0;  // precision of the attempt reported
+  std::string tier;         // its tier: "binary64", "double-double" or "mpfi"
   double seconds = 0;       // wall time of the whole certification (all attempts)
   // λ_min = 0 proven exactly, with the reason ("rows i and j are positively proportional", ...)
   bool exact_zero = false;

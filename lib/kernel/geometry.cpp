@@ -211,12 +211,13 @@ void fill_double(geometry<dinterval>& g, const dataset& ds, const preprocessing&
 // ---------------------------------------------------------------------------------------------
 // Precise tier, exact GMP route.
 
-void fill_exact_mpz(geometry<minterval>& g, const exact_mpz_gram& eg, const dataset& ds,
+template <class I>  // minterval or ddinterval
+void fill_exact_mpz(geometry<I>& g, const exact_mpz_gram& eg, const dataset& ds,
                     const preprocessing& pre, progress_sink& progress) {
   const std::size_t n = ds.n;
-  std::vector<minterval> sq(n);
+  std::vector<I> sq(n);
   for (std::size_t i = 0; i < n; ++i) {
-    minterval a;
+    I a;
     set_from_mpz(a, eg.g[i * n + i]);
     sq[i] = scaled_square(a, eg.two_e, eg.over_n2, ds);
   }
@@ -228,7 +229,7 @@ void fill_exact_mpz(geometry<minterval>& g, const exact_mpz_gram& eg, const data
     mpz_t ab, det;
     mpz_init(ab);
     mpz_init(det);
-    minterval ab_i, c_i, det_i;
+    I ab_i, c_i, det_i;
 #pragma omp for schedule(dynamic, 4)
     for (long i = 0; i < nn; ++i) {
       if (progress.stop_requested()) continue;  // the caller discards the result (base/progress.hpp)
@@ -240,7 +241,7 @@ void fill_exact_mpz(geometry<minterval>& g, const exact_mpz_gram& eg, const data
         set_from_mpz(ab_i, ab);
         set_from_mpz(c_i, c);
         set_from_mpz(det_i, det);
-        store_pair(g, i, j, correlation_from_exact<minterval>(ab_i, c_i, det_i, mpz_sgn(c), mpz_sgn(det) == 0));
+        store_pair(g, i, j, correlation_from_exact<I>(ab_i, c_i, det_i, mpz_sgn(c), mpz_sgn(det) == 0));
       }
     }
     mpz_clear(ab);
@@ -251,28 +252,29 @@ void fill_exact_mpz(geometry<minterval>& g, const exact_mpz_gram& eg, const data
 // ---------------------------------------------------------------------------------------------
 // Precise tier fallback (no exact Gram): interval dot products of the centred rows at the working
 // precision, and the refinement of nearly (anti)parallel pairs (pair_correlation.hpp).
-void fill_interval(geometry<minterval>& g, const dataset& ds, const preprocessing& pre, progress_sink& progress) {
-  using tr = interval_traits<minterval>;
+template <class I>  // minterval or ddinterval
+void fill_interval(geometry<I>& g, const dataset& ds, const preprocessing& pre, progress_sink& progress) {
+  using tr = interval_traits<I>;
   const std::size_t n = ds.n, d = ds.d;
-  const std::vector<minterval> y = centred_rows<minterval>(ds, pre);
-  std::vector<minterval> a(n), sa(n);
-  dense_matrix<minterval> c(n, n);
+  const std::vector<I> y = centred_rows<I>(ds, pre);
+  std::vector<I> a(n), sa(n);
+  dense_matrix<I> c(n, n);
   const long nn = static_cast<long>(n);
 #pragma omp parallel for schedule(dynamic, 2)
   for (long i = 0; i < nn; ++i)
     for (std::size_t j = i; j < n; ++j) {
-      minterval s = 0;
+      I s = tr::point(0.0);
       for (std::size_t k = 0; k < d; ++k) s += y[i * d + k] * y[j * d + k];
       c(i, j) = s;
     }
   progress.update("gram", 0.7);
   for (std::size_t i = 0; i < n; ++i) {
-    minterval s = tr::point(0.0);
+    I s = tr::point(0.0);
     for (std::size_t k = 0; k < d; ++k) s = s + sqr(y[i * d + k]);
     a[i] = meet(intersect(s, 0.0, HUGE_VAL), intersect(c(i, i), 0.0, HUGE_VAL));
     sa[i] = sqrt_nonneg(a[i]);
   }
-  std::vector<minterval> sq(n);
+  std::vector<I> sq(n);
   for (std::size_t i = 0; i < n; ++i) sq[i] = scaled_square(a[i], 0, false, ds);
   set_norms(g, sq, pre);
 #pragma omp parallel for schedule(dynamic, 4)
@@ -329,5 +331,6 @@ geometry<I> geometry_compute(const dataset& ds, const preprocessing& pre, progre
 
 template geometry<dinterval> geometry_compute<dinterval>(const dataset&, const preprocessing&, progress_sink&);
 template geometry<minterval> geometry_compute<minterval>(const dataset&, const preprocessing&, progress_sink&);
+template geometry<ddinterval> geometry_compute<ddinterval>(const dataset&, const preprocessing&, progress_sink&);
 
 }  // namespace ntk

@@ -49,8 +49,9 @@ struct geometry {
   correlation<I> pair(std::size_t i, std::size_t j) const { return {rho(i, j), delta(i, j), eps(i, j)}; }
 };
 
-// Computes the geometry of ds under pre. I is dinterval (double tier) or minterval (precise tier
-// at the working precision set by set_working_precision_bits).
+// Computes the geometry of ds under pre. I is dinterval (double tier), ddinterval (double-double
+// tier, ~106 bits) or minterval (precise tier at the working precision set by
+// set_working_precision_bits).
 // Guarantee: every enclosure contains its exact value for the exactly transformed rows.
 // Throws data_error (via dataset_check_rows) if a transformed row is zero, and data_error if a
 // value is not finite; for dinterval, std::runtime_error when the floating-point environment is not
@@ -68,5 +69,6 @@ I pair_scale(const geometry<I>& g, std::size_t i, std::size_t j) {
 
 extern template geometry<dinterval> geometry_compute<dinterval>(const dataset&, const preprocessing&, progress_sink&);
 extern template geometry<minterval> geometry_compute<minterval>(const dataset&, const preprocessing&, progress_sink&);
+extern template geometry<ddinterval> geometry_compute<ddinterval>(const dataset&, const preprocessing&, progress_sink&);
 
 }  // namespace ntk

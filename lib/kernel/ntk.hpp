@@ -66,5 +66,9 @@ extern template dense_matrix<dinterval> kernel_matrix<dinterval>(const geometry<
                                                                  int, progress_sink&);
 extern template dense_matrix<minterval> kernel_matrix<minterval>(const geometry<minterval>&, int, kernel_which,
                                                                  int, progress_sink&);
+extern template dense_matrix<ddinterval> ntk_compute<ddinterval>(const geometry<ddinterval>&, int, progress_sink&,
+                                                                 layer_visitor<ddinterval>*);
+extern template dense_matrix<ddinterval> kernel_matrix<ddinterval>(const geometry<ddinterval>&, int, kernel_which,
+                                                                   int, progress_sink&);
 
 }  // namespace ntk

@@ -121,6 +121,11 @@ relu_image<I> relu_map(const correlation<I>& x, const relu_constants<I>& c) {
   return r;
 }
 
+// The double-double tier's relu_map: the template above for ddinterval, compiled in
+// kernel/angle_dd.cpp with everything inlined and with FMA instructions when the CPU has them
+// (same guarantee; preferred over the template by overload resolution).
+relu_image<ddinterval> relu_map(const correlation<ddinterval>& x, const relu_constants<ddinterval>& c);
+
 // κ₁ alone as a three-way correlation (same guarantee as relu_map).
 template <class I>
 correlation<I> relu_kappa1(const correlation<I>& x, const relu_constants<I>& c) {

@@ -99,3 +99,6 @@ inline minterval times_pow2(const minterval& x, long e) {
 }
 
 }  // namespace ntk::kernel_detail
+
+// The double-double tier's overloads of the helpers above (and of the angle functions).
+#include "kernel/detail/dd_ops.hpp"
