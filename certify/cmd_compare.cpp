@@ -89,8 +89,7 @@ int run_compare_empirical(const command& cmd, const compare_args& a) {
   ntk::dataset data = load_data(a.data, job.prep);
   const ntk::network full = load_network(nreq);
   std::optional<std::size_t> output;
-  if (a.output) output = static_cast<std::size_t>(*a.output);
-  const ntk::network net = select_output(full, data, output);
+  const ntk::network net = select_output(full, data, a.output, output);
   job.net = &net;
   job.data = &data;
   terminal_progress progress(!quiet);

@@ -41,8 +41,7 @@ int run_empirical(const std::vector<std::string>& argv) {
   ntk::dataset data = load_data(a.data, job.prep);
   const ntk::network full = load_network(nreq);
   std::optional<std::size_t> output;
-  if (a.output) output = static_cast<std::size_t>(*a.output);
-  const ntk::network net = select_output(full, data, output);
+  const ntk::network net = select_output(full, data, a.output, output);
   job.net = &net;
   job.data = &data;
   job.beta_sq = ntk::init_beta_sq(net);

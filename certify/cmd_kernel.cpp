@@ -161,8 +161,7 @@ int run_kernel_empirical(const command& cmd, const kernel_args& a) {
   const ntk::network full = load_network(nreq);
   const std::size_t L = full.depth();
   std::optional<std::size_t> output;
-  if (a.output) output = static_cast<std::size_t>(*a.output);
-  const ntk::network net = select_output(full, data, output);
+  const ntk::network net = select_output(full, data, a.output, output);
   const std::string& which_s = a.select.which;
   long k = -1;
   if (which_s != "K") {

@@ -47,7 +47,10 @@ void save_network(const network_request& req, const ntk::network& net) {
   if (!req.save_path.empty()) ntk::network_save_npz(net, req.save_path);
 }
 
-ntk::network select_output(const ntk::network& full, const ntk::dataset& data, std::optional<std::size_t> output) {
+ntk::network select_output(const ntk::network& full, const ntk::dataset& data, const std::optional<long>& given,
+                           std::optional<std::size_t>& output) {
+  output.reset();
+  if (given) output = static_cast<std::size_t>(*given);
   const std::size_t nL = full.widths[full.depth()];
   if (!output && nL != 1)
     throw usage_error("the network " + full.source + " has n_L = " + std::to_string(nL) +

@@ -41,10 +41,11 @@ ntk::network load_network(const network_request& req);
 // ntk::io_error (exit 2) when the write fails.
 void save_network(const network_request& req, const ntk::network& net);
 
-// The scalar network of --output J of full (kernel, compare, empirical): full itself when n_L = 1
-// and no --output was given. Throws usage_error when n_L > 1 and no output was chosen, when J is
-// out of range, or when full's input width n_0 differs from the data's d.
-ntk::network select_output(const ntk::network& full, const ntk::dataset& data, std::optional<std::size_t> output);
+// The scalar network of --output J (given) of full (kernel, compare, empirical): full itself when
+// n_L = 1 and no --output was given; output is set to J. Throws usage_error when n_L > 1 and no
+// output was chosen, when J is out of range, or when full's input width n_0 differs from the data's d.
+ntk::network select_output(const ntk::network& full, const ntk::dataset& data, const std::optional<long>& given,
+                           std::optional<std::size_t>& output);
 
 // The "network" block of docs/cli.md: {"source", "sha256", "widths": [n0, ..., nL], "biases"}.
 ntk::json::value network_json(const ntk::network& net);

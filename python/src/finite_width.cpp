@@ -57,8 +57,7 @@ py::dict empirical(const py::object& X, const py::object& weights, const py::obj
     throw certify::usage_error("--certificate: certify check re-reads the data and the network from their SPECs; "
                                "give X and weights as --data / --network SPEC strings (files) to write a certificate");
   std::optional<std::size_t> output;
-  if (a.output) output = static_cast<std::size_t>(*a.output);
-  const ntk::network net = certify::select_output(full, data, output);
+  const ntk::network net = certify::select_output(full, data, a.output, output);
   job.net = &net;
   job.data = &data;
   job.beta_sq = ntk::init_beta_sq(net);
