@@ -11,6 +11,7 @@
 
 #include "distributed/bounds.hpp"
 #include "distributed/scalapack.hpp"
+#include "distributed/subspace.hpp"
 #include "interval/rounding.hpp"
 #include "linalg/float_error.hpp"
 #include "linalg/verified_cholesky.hpp"
@@ -316,92 +317,6 @@ class solver {
   bool has_factor_ = false;
 };
 
-// Scales v by a power of two so that max |v_i| lies in [1, 2) (exact); false if v is zero or not finite.
-bool normalise_pow2(std::vector<double>& v) {
-  double m = 0;
-  for (double t : v) {
-    if (!std::isfinite(t)) return false;
-    m = std::max(m, std::fabs(t));
-  }
-  if (!(m > 0)) return false;
-  const int e = std::ilogb(m);
-  for (double& t : v) t = std::ldexp(t, -e);
-  return true;
-}
-
-// Modified Gram-Schmidt, twice, on the k columns of the column-major n x k matrix V (same result on
-// every process: plain loops on identical data).
-void orthonormalise(std::vector<double>& V, int n, int k) {
-  for (int pass = 0; pass < 2; ++pass)
-    for (int c = 0; c < k; ++c) {
-      double* vc = V.data() + static_cast<std::size_t>(c) * n;
-      for (int p = 0; p < c; ++p) {
-        const double* vp = V.data() + static_cast<std::size_t>(p) * n;
-        double dot = 0;
-        for (int i = 0; i < n; ++i) dot += vp[i] * vc[i];
-        for (int i = 0; i < n; ++i) vc[i] -= dot * vp[i];
-      }
-      double nrm = 0;
-      for (int i = 0; i < n; ++i) nrm += vc[i] * vc[i];
-      nrm = std::sqrt(nrm);
-      if (!(nrm > 0) || !std::isfinite(nrm)) {  // degenerate: replace by a unit vector
-        std::fill(vc, vc + n, 0.0);
-        vc[c % n] = 1.0;
-        nrm = 1.0;
-      }
-      for (int i = 0; i < n; ++i) vc[i] /= nrm;
-    }
-}
-
-struct ritz_state {
-  double theta1 = std::numeric_limits<double>::quiet_NaN(), theta2 = std::numeric_limits<double>::quiet_NaN();
-  double residual = inf;
-};
-
-// Rayleigh-Ritz on span(V) (orthonormal columns) with W = M V: V <- V Q, W <- W Q sorted by Ritz
-// value; theta1, theta2 the two smallest Ritz values, residual ||W_1 - theta1 V_1||.
-bool rayleigh_ritz(std::vector<double>& V, std::vector<double>& W, int n, int k, ritz_state& st) {
-  std::vector<double> H(static_cast<std::size_t>(k) * k), ev(k);
-  for (int a = 0; a < k; ++a)
-    for (int c = 0; c <= a; ++c) {
-      const double* va = V.data() + static_cast<std::size_t>(a) * n;
-      const double* wc = W.data() + static_cast<std::size_t>(c) * n;
-      const double* vc = V.data() + static_cast<std::size_t>(c) * n;
-      const double* wa = W.data() + static_cast<std::size_t>(a) * n;
-      double s1 = 0, s2 = 0;
-      for (int i = 0; i < n; ++i) {
-        s1 += va[i] * wc[i];
-        s2 += vc[i] * wa[i];
-      }
-      H[static_cast<std::size_t>(c) * k + a] = H[static_cast<std::size_t>(a) * k + c] = 0.5 * (s1 + s2);
-    }
-  if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'L', k, H.data(), k, ev.data()) != 0) return false;
-  std::vector<double> V2(V.size(), 0.0), W2(W.size(), 0.0);
-  for (int c = 0; c < k; ++c)
-    for (int a = 0; a < k; ++a) {
-      const double q = H[static_cast<std::size_t>(c) * k + a];
-      const double* va = V.data() + static_cast<std::size_t>(a) * n;
-      const double* wa = W.data() + static_cast<std::size_t>(a) * n;
-      double* v2 = V2.data() + static_cast<std::size_t>(c) * n;
-      double* w2 = W2.data() + static_cast<std::size_t>(c) * n;
-      for (int i = 0; i < n; ++i) {
-        v2[i] += q * va[i];
-        w2[i] += q * wa[i];
-      }
-    }
-  V.swap(V2);
-  W.swap(W2);
-  st.theta1 = ev[0];
-  st.theta2 = k > 1 ? ev[1] : inf;
-  double r = 0;
-  for (int i = 0; i < n; ++i) {
-    const double t = W[i] - st.theta1 * V[i];
-    r += t * t;
-  }
-  st.residual = std::sqrt(r);
-  return std::isfinite(st.theta1) && std::isfinite(st.residual);
-}
-
 }  // namespace
 
 dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ictxt, const dist_options& opt) {
@@ -458,6 +373,16 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
   // Step 2: a first factor (σ0 = 0, or a little below if that breaks down).
   const double c0 = constant_at(0.0);
   double c_known = inf;  // the smallest constant of a successful factorisation so far (for margins)
+  // A successful factorisation: keep the largest proven shift with its constants, and c_known.
+  auto record = [&](const auto& res) {
+    if (res.t > out.shift) {
+      out.shift = res.t;
+      out.constant = res.c;
+      out.constant_plain = res.c_plain;
+      out.constant_blocked = res.blocked;
+    }
+    c_known = std::min(c_known, res.c);
+  };
   const double first_shifts[3] = {0.0, -c0, -64 * c0 - 0x1p-30 * maxdiag};
   bool have = false;
   for (double s0 : first_shifts) {
@@ -465,13 +390,7 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
     const auto res = S.factor(s0, r, out.seconds_factor);
     if (res.success) {
       have = true;
-      if (res.t > out.shift) {
-        out.shift = res.t;
-        out.constant = res.c;
-        out.constant_plain = res.c_plain;
-        out.constant_blocked = res.blocked;
-      }
-      c_known = std::min(c_known, res.c);
+      record(res);
       break;
     }
   }
@@ -555,13 +474,7 @@ dist_bounds lambda_min_distributed(const local_kernel& K, MPI_Comm comm, int ict
         margin = margin * 8 + (++failures >= 2 ? std::fabs(est) * 0x1p-20 : 0.0);
         continue;
       }
-      if (res.t > out.shift) {
-        out.shift = res.t;
-        out.constant = res.c;
-        out.constant_plain = res.c_plain;
-        out.constant_blocked = res.blocked;
-      }
-      c_known = std::min(c_known, res.c);
+      record(res);
       if (subspace(opt.iterations_second, 1, [&](const ritz_state& st) { return st.residual <= 1e-14 * maxdiag; }))
         rigorous_upper(std::vector<double>(V.begin(), V.begin() + n));
       const double tight = margin_for(ritz);
