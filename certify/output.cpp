@@ -73,6 +73,7 @@ ntk::json::value lambda_min_json(const ntk::ntk_outcome& out, double rtol) {
   ntk::json::value lm = bound_json(out.lower, out.upper);
   lm["certified"] = out.certified;
   lm["precision_bits"] = out.precision_bits;
+  if (!out.tier.empty()) lm["tier"] = out.tier;
   lm["seconds"] = out.seconds;
   lm["rtol"] = rtol;
   lm["relative_width"] = ntk::relative_width(out.lower, out.upper);
@@ -158,6 +159,7 @@ ntk::json::value attempts_json(const std::vector<ntk::ntk_attempt>& attempts) {
   for (const auto& t : attempts) {
     ntk::json::value e = bound_json(t.lower, t.upper);
     e["precision_bits"] = t.precision_bits;
+    if (!t.tier.empty()) e["tier"] = t.tier;
     e["seconds"] = t.seconds;
     if (!t.note.empty()) e["note"] = t.note;
     a.push_back(e);
@@ -294,7 +296,8 @@ std::string status_summary(const ntk::ntk_outcome& out, double rtol) {
 
 std::string precision_summary(const ntk::ntk_outcome& out) {
   std::ostringstream o;
-  o << "precision   " << out.precision_bits << " bits" << (out.precision_bits <= 53 ? " (double tier)" : " (MPFI)") << ", "
+  o << "precision   " << out.precision_bits << " bits"
+    << (out.precision_bits <= 53 ? " (double tier)" : out.tier == "double-double" ? " (double-double)" : " (MPFI)") << ", "
     << out.attempts.size() << " attempt(s)\n";
   return o.str();
 }
