@@ -3,8 +3,13 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -18,14 +23,9 @@ void syrk(int n, int d, const double* x, double* g) {
   cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, d, 1.0, x, d, 0.0, g, n);
 }
 
-}  // namespace
-
+// The rows as the float code sees them: scaled, centred, normalised in T (the steps of the header).
 template <class T>
-dense_matrix<T> float_kernel_matrix(const dataset& ds, const preprocessing& pre, int depth, kernel_which which,
-                                    int layer, const float_kernel_options& opt) {
-  if (depth < 1 || depth > ntk_max_depth || layer < 1 || layer > depth)
-    throw std::invalid_argument("float kernel: need 1 <= layer <= depth <= " + std::to_string(ntk_max_depth));
-  if (which == kernel_which::Gdot && layer < 2) throw std::invalid_argument("Gdot is defined for layers >= 2");
+std::vector<T> prepared_rows(const dataset& ds, const preprocessing& pre) {
   const std::size_t n = ds.n, d = ds.d;
   std::vector<T> x(n * d);
   const T den = static_cast<T>(ds.scale_den), num = static_cast<T>(ds.scale_num);
@@ -47,6 +47,33 @@ dense_matrix<T> float_kernel_matrix(const dataset& ds, const preprocessing& pre,
       for (std::size_t k = 0; k < d; ++k) x[i * d + k] *= f;
     }
   }
+  return x;
+}
+
+// One layer of the acos variant on one pair: (G, K) <- (G', G' + K Ġ') with a = G_ii, b = G_jj,
+// c = G_ij of the previous layer. The same expressions, in the same order, as float_kernel_matrix.
+template <class T>
+inline void acos_layer(T a, T b, T& c_g, T& k, T pi) {
+  const T sab = std::sqrt(a * b);
+  const T rho = std::clamp(c_g / sab, T(-1), T(1));
+  const T theta = std::acos(rho);
+  const T g = sab * (std::sqrt(T(1) - rho * rho) + (pi - theta) * rho) / pi;
+  const T gd = (pi - theta) / pi;
+  c_g = g;
+  k = g + k * gd;
+}
+
+}  // namespace
+
+template <class T>
+dense_matrix<T> float_kernel_matrix(const dataset& ds, const preprocessing& pre, int depth, kernel_which which,
+                                    int layer, const float_kernel_options& opt) {
+  if (depth < 1 || depth > ntk_max_depth || layer < 1 || layer > depth)
+    throw std::invalid_argument("float kernel: need 1 <= layer <= depth <= " + std::to_string(ntk_max_depth));
+  if (which == kernel_which::Gdot && layer < 2) throw std::invalid_argument("Gdot is defined for layers >= 2");
+  const std::size_t n = ds.n;
+  const std::vector<T> x = prepared_rows<T>(ds, pre);
+  const std::size_t d = ds.d;
   dense_matrix<T> G(n, n, T(0)), K, Gd;
   if (n > 0) syrk(static_cast<int>(n), static_cast<int>(d), x.data(), G.data.data());
   for (std::size_t i = 0; i < n; ++i)
@@ -92,6 +119,85 @@ dense_matrix<T> float_kernel_matrix(const dataset& ds, const preprocessing& pre,
     case kernel_which::Gdot: return Gd;
     default: return K;
   }
+}
+
+double float_ntk_rayleigh(const dataset& ds, const preprocessing& pre, int depth, const std::vector<double>& v,
+                          int pow2, double divisor, unsigned threads) {
+  if (depth < 1 || depth > ntk_max_depth)
+    throw std::invalid_argument("float kernel: need 1 <= depth <= " + std::to_string(ntk_max_depth));
+  const std::size_t n = ds.n, d = ds.d;
+  if (v.size() != n || n == 0) return std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> x = prepared_rows<double>(ds, pre);
+  const double pi = 3.14159265358979323846;
+  const auto scaled = [&](double e) { return std::ldexp(e, -pow2) / divisor; };
+  // Diagonal chains: dg[l * n + i] = G^(l+1)_ii, by the same per-pair code (a = b = c = G_ii).
+  std::vector<double> dg(static_cast<std::size_t>(depth) * n);
+  double quad = 0, vv = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    double g = cblas_ddot(static_cast<int>(d), x.data() + i * d, 1, x.data() + i * d, 1), k = g;
+    dg[i] = g;
+    for (int l = 1; l < depth; ++l) {
+      const double a = g;
+      acos_layer(a, a, g, k, pi);
+      dg[static_cast<std::size_t>(l) * n + i] = g;
+    }
+    quad += v[i] * v[i] * scaled(k);
+    vv += v[i] * v[i];
+  }
+  // Off-diagonal entries by row panels (largest first) on `threads` workers, each with its own
+  // single-threaded BLAS call for the panel's Gram rows: 2 sum_{j<i} v_i K_ij v_j.
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  constexpr std::size_t T = 128;
+  const std::size_t panels = (n + T - 1) / T;
+  std::atomic<std::size_t> next{0};
+  std::vector<double> partial(threads, 0.0);
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  const int saved = openblas_get_num_threads();
+  if (threads > 1) openblas_set_num_threads(1);
+  auto work = [&](unsigned w) {
+    try {
+      std::vector<double> P(T * n);
+      double acc = 0;
+      for (;;) {
+        const std::size_t q = next.fetch_add(1);
+        if (q >= panels) break;
+        const std::size_t i0 = (panels - 1 - q) * T, i1 = std::min(n, i0 + T);
+        if (i0 == 0 && i1 <= 1) continue;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(i1 - i0), static_cast<int>(i1),
+                    static_cast<int>(d), 1.0, x.data() + i0 * d, static_cast<int>(d), x.data(), static_cast<int>(d),
+                    0.0, P.data(), static_cast<int>(i1));
+        for (std::size_t i = i0; i < i1; ++i) {
+          const double* gi = P.data() + (i - i0) * i1;
+          double row = 0;
+          for (std::size_t j = 0; j < i; ++j) {
+            double g = gi[j], k = g;
+            for (int l = 1; l < depth; ++l) {
+              const std::size_t o = static_cast<std::size_t>(l - 1) * n;
+              acos_layer(dg[o + i], dg[o + j], g, k, pi);
+            }
+            row += scaled(k) * v[j];
+          }
+          acc += 2.0 * v[i] * row;
+        }
+      }
+      partial[w] = acc;
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next.store(panels);
+    }
+  };
+  {
+    std::vector<std::thread> pool;
+    for (unsigned w = 1; w < std::min<std::size_t>(threads, panels); ++w) pool.emplace_back(work, w);
+    work(0);
+    for (auto& t : pool) t.join();
+  }
+  openblas_set_num_threads(saved);
+  if (error) std::rethrow_exception(error);
+  for (double p : partial) quad += p;
+  return quad / vv;
 }
 
 template dense_matrix<float> float_kernel_matrix<float>(const dataset&, const preprocessing&, int, kernel_which, int,

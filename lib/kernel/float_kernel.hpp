@@ -13,6 +13,8 @@
 //     K' = G' + K·Ġ'   (K^(1) = G^(1) = XXᵀ).
 #pragma once
 
+#include <vector>
+
 #include "data/dataset.hpp"
 #include "kernel/ntk.hpp"
 #include "linalg/dense.hpp"
@@ -36,6 +38,17 @@ dense_matrix<T> float_ntk(const dataset& ds, const preprocessing& pre, int depth
                           const float_kernel_options& opt = {}) {
   return float_kernel_matrix<T>(ds, pre, depth, kernel_which::K, depth, opt);
 }
+
+// The Rayleigh quotient v'Kv / v'v of K = K^(depth) · 2^-pow2 / divisor (the double-precision
+// kernel above, acos variant, each entry scaled as ldexp(K_ij, -pow2) / divisor), without forming
+// the n x n matrix: the rows of K are computed panel by panel on `threads` workers (0: one per
+// core), each entry by the same expressions as float_kernel_matrix<double>. It differs from
+// rayleigh_float(float_ntk<double>(...)) only in summation order: the Gram entries come from
+// row-panel dgemm calls (not one dsyrk) and ‖x_i‖² from ddot, and the quadratic form is summed as
+// Σ K_ii v_i² + 2 Σ_{j<i} v_i K_ij v_j. No guarantee (plain floating point). NaN when v.size() != n
+// or n = 0. Throws std::invalid_argument for a depth outside [1, ntk_max_depth].
+double float_ntk_rayleigh(const dataset& ds, const preprocessing& pre, int depth, const std::vector<double>& v,
+                          int pow2 = 0, double divisor = 1, unsigned threads = 0);
 
 extern template dense_matrix<float> float_kernel_matrix<float>(const dataset&, const preprocessing&, int,
                                                                kernel_which, int, const float_kernel_options&);

@@ -11,14 +11,59 @@
 // Arguments that are not points, or outside those ranges, take the generic route.
 #pragma once
 
+#include <cmath>
+
+#include "interval/detail/asin_kernel.hpp"
 #include "interval/interval.hpp"
 
 namespace ntk::kernel_detail {
 
 // Contains 2 asin √(t/2) for every t in x with 0 <= t <= 2.
-inline dinterval two_asin_sqrt_half(const dinterval& x) { return 2.0 * asin(sqrt_nonneg(x * 0.5)); }
+// For a point t in [2^-52, 1/2] (the δ/ε endpoints of relu_maps.hpp) the asin series is evaluated
+// once: h = t/2 is exact, the correctly rounded square root is bracketed, wl <= √h <= wh with wh
+// equal to wl or its successor (asin_kernel.hpp, sqrt_bracket; 2^-27 <= wl <= 1/2), and by the mean
+// value theorem with asin' = 1/√(1 - w²) <= 2/√3 < 1.25 on [0, 1/2],
+//   wl + r_lo <= asin wl <= asin √h <= asin wh <= asin wl + 1.25 (wh - wl) <= wl + r_hi + 1.25 (wh - wl),
+// [r_lo, r_hi] ∋ asin wl - wl from asin_kernel(wl). The sum is formed with outward rounding and
+// doubled exactly. (The generic route widens t/2 and the square root by a rounding each and then
+// evaluates the series at both ends of the wider interval.)
+inline dinterval two_asin_sqrt_half(const dinterval& x) {
+  const double t = x.lo;
+  if (!(x.hi == t) || !(t >= 0x1p-52) || !(t <= 0.5)) return 2.0 * asin(sqrt_nonneg(x * 0.5));
+  const double h = 0.5 * t;  // exact (far above the subnormal range)
+  double wl, wh;
+  ntk::detail::sqrt_bracket(h, wl, wh);
+  const ntk::detail::asin_split k = ntk::detail::asin_kernel(wl);
+  const double slope = round_up(1.25 * (wh - wl));  // wh - wl is 0 or one ulp, exact
+  const dinterval a = dinterval(wl) + dinterval(k.r_lo, round_up(k.r_hi + slope));
+  return {2.0 * a.lo, 2.0 * a.hi};  // exact doubling
+}
+
 // Contains acos r for every r in x with |r| <= 1.
-inline dinterval acos_of(const dinterval& x) { return acos(x); }
+// The double tier's generic acos bounds each endpoint separately, so a point argument pays the asin
+// series twice. For a point r with |r| <= 1/2 (the middle case of relu_maps.hpp) the series is
+// evaluated once (interval/detail/asin_kernel.hpp: for 0 <= w <= 1/2, asin w - w lies in
+// [r_lo, r_hi]; asin is odd, so asin r - r lies in R = [r_lo, r_hi] for r >= 0, -[r_lo, r_hi] for
+// r < 0), and
+//   acos r = π/2 - asin r = (h - r) + c - (asin r - r),   π/2 = h + c,  h = kHalfPiHi,
+//   c ∈ [kHalfPiLoDown, kHalfPiLoUp];
+// h - r = a + b exactly (TwoSum: a = RN(h - r), b its exact error), so
+//   acos r ∈ a + (b + [kHalfPiLoDown, kHalfPiLoUp] - R),
+// evaluated with the outward interval operations of dinterval.hpp. The small sum is about 2^-53
+// in size, so its roundings are far below one unit of a: the width is about that of the generic
+// route (one rounding of a on each side).
+inline dinterval acos_of(const dinterval& x) {
+  const double r = x.lo;
+  if (!(x.hi == r) || !(std::fabs(r) <= 0.5)) return acos(x);
+  const ntk::detail::asin_split k = ntk::detail::asin_kernel(std::fabs(r));
+  const dinterval rem = r >= 0 ? dinterval(k.r_lo, k.r_hi) : dinterval(-k.r_hi, -k.r_lo);  // ∋ asin r - r
+  const double h = ntk::detail::kHalfPiHi;
+  const double a = h - r;  // TwoSum(h, -r): a + b = h - r exactly
+  const double bv = a - h;
+  const double b = (h - (a - bv)) + (-r - bv);
+  const dinterval small = dinterval(b) + dinterval(ntk::detail::kHalfPiLoDown, ntk::detail::kHalfPiLoUp) - rem;
+  return dinterval(a) + small;
+}
 
 namespace angle_detail {
 inline bool is_point(const minterval& x) { return mpfr_equal_p(&mpfi_of(x)->left, &mpfi_of(x)->right) != 0; }
