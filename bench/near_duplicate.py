@@ -5,7 +5,8 @@ uniform in [-1, 1], seed 1; zero pixels stay zero), written to a temporary CSV; 
 run, `certify ntk` on it (depth 3, --center, --normalize sphere, default --rtol) and numpy's float64
 pipeline (the closed-form kernel of bench/numpy_ntk.py and numpy.linalg.eigvalsh) on the same rows.
 Prints the wall time, CPU time and peak memory of each whole process, certify's enclosure and its
-attempts (precision, seconds), and numpy's answer, which float64 cannot resolve here.
+attempts (precision, tier — binary64, double-double or mpfi —, seconds), and numpy's answer, which
+float64 cannot resolve here.
 
     bench/near_duplicate.py [--limit 1000] [--eps 1e-10] [--certify build/certify/certify] [--runs 1]
 """
@@ -87,9 +88,9 @@ def main():
             j = json.loads(c[3])
             lm = j.get("lambda_min", {})
             print(f"run {run + 1}: certify ntk  wall {c[0]:7.2f} s  cpu {c[1]:7.2f} s  peak {c[2]:7.0f} MB  "
-                  f"certified {lm.get('certified')} ({lm.get('precision_bits')} bits, rel. width {lm.get('relative_width')})  lower {lm.get('lower')}  upper {lm.get('upper')}")
+                  f"certified {lm.get('certified')} ({lm.get('precision_bits')} bits {lm.get('tier', '')}, rel. width {lm.get('relative_width')})  lower {lm.get('lower')}  upper {lm.get('upper')}")
             for t in j.get("attempts", []):
-                print(f"         attempt {t.get('precision_bits')} bits: {t.get('seconds', 0):.2f} s "
+                print(f"         attempt {t.get('precision_bits')} bits {t.get('tier', '')}: {t.get('seconds', 0):.2f} s "
                       f"lower {t.get('lower')} upper {t.get('upper')} {t.get('note', '')}")
             print(f"run {run + 1}: numpy        wall {n[0]:7.2f} s  cpu {n[1]:7.2f} s  peak {n[2]:7.0f} MB  "
                   f"{n[3].strip()}")
