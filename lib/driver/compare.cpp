@@ -179,6 +179,9 @@ compare_outcome compare_float_kernels(const compare_job& job, progress_sink& pro
     out.entries_precision_bits = 53;
     bounds = certified_entries<dinterval>(job, out.max_entry_width, progress);
   } else {
+    // The double-double tier hands its entries to the λ_min step as MPFI at dd_tier_mpfr_bits, so
+    // the entries are reported at that precision (certify kernel --precision reproduces them).
+    if (out.certified.tier == "double-double") out.entries_precision_bits = dd_tier_mpfr_bits;
     out.entries_precision_bits = set_working_precision_bits(out.entries_precision_bits);
     bounds = certified_entries<minterval>(job, out.max_entry_width, progress);
   }

@@ -350,7 +350,10 @@ void run_case(const case_spec& c) {
     BOOST_TEST(lm.at("upper").is_string());
     BOOST_TEST(lm.at("certified").as_bool());
     const long bits = static_cast<long>(j.at("certified").at("entries").at("precision_bits").as_integer());
-    BOOST_TEST(bits == lm.at("precision_bits").as_integer());
+    // The entries are enclosed at the precision of λ_min's tier, or at the MPFI precision the
+    // double-double tier rounds its entries to (dd_tier_mpfr_bits).
+    BOOST_TEST((bits == lm.at("precision_bits").as_integer() ||
+                (lm.at("precision_bits").as_integer() == ntk::dd_tier_bits && bits == ntk::dd_tier_mpfr_bits)));
     for (const char* p : {"float64", "float32"}) {
       check_report_types(j.at(p));
       check_report_types(j.at(p).at("atan2"));
