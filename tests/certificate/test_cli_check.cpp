@@ -7,7 +7,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <random>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "../common/cli_sandbox.hpp"
 #include "certificate/certificate.hpp"
@@ -119,6 +122,63 @@ BOOST_AUTO_TEST_CASE(exit_statuses_and_output) {
   BOOST_TEST(dir.certify("check").status == 2);
   BOOST_TEST(dir.certify("check a b").status == 2);
   BOOST_TEST(dir.certify("check --help").status == 0);
+}
+
+// A certificate whose enclosure came from the double-double tier (near-duplicate rows: the binary64
+// tier cannot prove the lower bound) is confirmed by the checker's own route, and a lower bound
+// raised past the certified upper one is refused. 120 random rows plus a copy of row 0 perturbed by
+// 1e-11 relative: above the checker's exact-LDLᵀ size, so its floating route decides.
+BOOST_AUTO_TEST_CASE(double_double_tier_certificates_check) {
+  if (!certify_path()) {
+    BOOST_TEST_MESSAGE("CERTIFY not set: skipped");
+    return;
+  }
+  sandbox dir(certify_path());
+  std::mt19937_64 gen(20261203);
+  std::normal_distribution<double> z;
+  const int n = 120, d = 12;
+  std::vector<std::vector<double>> rows(n, std::vector<double>(d));
+  for (auto& r : rows)
+    for (double& v : r) v = z(gen);
+  std::vector<double> copy = rows[0];
+  for (double& v : copy) v *= 1.0 + 1e-11 * std::uniform_real_distribution<double>(-1, 1)(gen);
+  rows.push_back(copy);
+  std::ostringstream csv;
+  csv.precision(17);
+  for (const auto& r : rows)
+    for (int k = 0; k < d; ++k) csv << r[k] << (k + 1 < d ? "," : "\n");
+  ntk::write_file_atomic(dir.file("nd.csv"), csv.str());
+
+  run_result r = dir.certify("ntk --data '" + dir.file("nd.csv") + "' --depth 3 --quiet --certificate '" +
+                             dir.file("nd.json") + "' --json '" + dir.file("res.json") + "'");
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  const ntk::json::value res = ntk::json::parse(ntk::read_file(dir.file("res.json")));
+  BOOST_TEST(res.at("lambda_min").at("tier").as_string() == "double-double");
+  BOOST_TEST(res.at("lambda_min").at("precision_bits").as_integer() == 106);
+
+  r = dir.certify("check '" + dir.file("nd.json") + "'");
+  BOOST_TEST(r.status == 0, r.out << r.err);
+  BOOST_TEST(r.out.rfind("valid: ", 0) == 0, r.out);
+
+  // Claim [u (1 + 1e-3), u (1 + 2e-3)] for the certified upper bound u: false, refused.
+  ntk::json::value cert = ntk::json::parse(ntk::read_file(dir.file("nd.json")));
+  const double up = std::stod(res.at("lambda_min").at("upper").as_string());
+  std::ostringstream raised, raised_up;
+  raised.precision(17);
+  raised_up.precision(17);
+  raised << up * (1 + 1e-3);
+  raised_up << up * (1 + 2e-3);
+  std::string text = ntk::read_file(dir.file("nd.json"));
+  const std::string key = "\"lower\": \"" + cert.at("claim").at("lower").as_string() + "\"";
+  BOOST_REQUIRE(text.find(key) != std::string::npos);
+  text.replace(text.find(key), key.size(), "\"lower\": \"" + raised.str() + "\"");
+  const std::string upper_key = "\"upper\": \"" + cert.at("claim").at("upper").as_string() + "\"";
+  BOOST_REQUIRE(text.find(upper_key) != std::string::npos);
+  text.replace(text.find(upper_key), upper_key.size(), "\"upper\": \"" + raised_up.str() + "\"");
+  ntk::write_file_atomic(dir.file("raised.json"), text);
+  r = dir.certify("check '" + dir.file("raised.json") + "'");
+  BOOST_TEST(r.status == 1, r.out << r.err);
+  BOOST_TEST(r.out.rfind("invalid: ", 0) == 0, r.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
