@@ -106,40 +106,9 @@ ddinterval acos_of(const ddinterval& x) {
 namespace ntk {
 namespace {
 
-// relu_map with one endpoint evaluation instead of two (docs/numerics.md, "The double-double tier").
-// at_end(x, true) evaluates at the exact point ρ_L of the representation it picks (δ near 1, ε near
-// -1, ρ otherwise), and every ρ the triple allows lies in [ρ_L, ρ_L + W], W the width of that
-// enclosure. On that range, by the mean value theorem, κ₁' = κ₀ ∈ [0, 1] and
-// κ₀' = 1/(π sin θ) ∈ (0, 1/(π s)] with s² <= sin²θ = δ(2 - δ) = ε(2 - ε) = 1 - ρ² there; so
-//   κ₁(ρ) ∈ κ₁(ρ_L) + [0, W],  1 - κ₁(ρ) ∈ (1 - κ₁)(ρ_L) - [0, W],  κ₀(ρ) ∈ κ₀(ρ_L) + [0, W/(π s)].
-// Used when W is tiny (the double-double entries are ~2^-100 wide); otherwise, or when s is not
-// bounded away from 0 (ρ = ±1 reachable), the two-endpoint template.
+// relu_map_thin (relu_maps.hpp) compiled here with everything inlined.
 relu_image<ddinterval> relu_map_plain(const correlation<ddinterval>& x, const relu_constants<ddinterval>& c) {
-  const double d_end = upper_d(x.delta), e_end = lower_d(x.eps);
-  double W = 0, s2 = 0;
-  if (d_end <= 0.5) {  // at_end evaluates at δ_hi: sin²θ >= δ_lo (2 - δ_hi)
-    W = ddi_width_up(x.delta);
-    s2 = round_down(lower_d(x.delta) * round_down(2.0 - d_end));
-  } else if (e_end <= 0.5) {  // at ε_lo: sin²θ >= ε_lo (2 - ε_hi) when ε_hi <= 1
-    W = ddi_width_up(x.eps);
-    const double e_hi = upper_d(x.eps);
-    s2 = e_hi <= 1.0 ? round_down(e_end * round_down(2.0 - e_hi)) : 0.0;
-  } else {  // at ρ_lo: sin²θ >= 1 - max|ρ|²
-    W = ddi_width_up(x.rho);
-    const double m = std::max(std::fabs(lower_d(x.rho)), std::fabs(upper_d(x.rho)));
-    s2 = m < 1.0 ? round_down(1.0 - round_up(m * m)) : 0.0;
-  }
-  if (!(W >= 0 && W <= 0x1p-40 && s2 > 0x1p-900)) return relu_map<ddinterval>(x, c);
-  const double s = round_down(std::sqrt(s2));  // <= √s2 <= sin θ
-  const double D = round_up(round_up(W * 0.31831) / s);  // >= W/(π s): 0.31831 > 1/π
-  const relu_detail::point_values<ddinterval> lo = relu_detail::at_end(x, true, c);
-  relu_image<ddinterval> r;
-  r.kappa1.rho = lo.k1 + ddinterval(0.0, W);
-  r.kappa1.delta = lo.one_minus_k1 - ddinterval(0.0, W);
-  r.kappa1.eps = lo.one_plus_k1 + ddinterval(0.0, W);
-  r.kappa0 = intersect(lo.k0 + ddinterval(0.0, D), 0.0, 1.0);
-  make_consistent(r.kappa1);
-  return r;
+  return relu_map_thin<ddinterval>(x, c);
 }
 
 #if defined(__x86_64__)

@@ -18,6 +18,9 @@
 // sees an accurate δ. The endpoint angles come from kernel/detail/angle.hpp.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+
 #include "interval/interval.hpp"
 #include "kernel/correlation.hpp"
 #include "kernel/detail/angle.hpp"
@@ -119,6 +122,56 @@ relu_image<I> relu_map(const correlation<I>& x, const relu_constants<I>& c) {
   r.kappa0 = intersect(join(lo.k0, hi.k0), 0.0, 1.0);
   make_consistent(r.kappa1);
   return r;
+}
+
+// An upper bound of the width of x, as fine as the tier resolves it.
+inline double thin_width(const dinterval& x) { return width_up(x); }
+inline double thin_width(const ddinterval& x) { return ddi_width_up(x); }
+
+// relu_map with one endpoint evaluation instead of two, for thin enclosures (docs/numerics.md, "The
+// double-double tier", "One evaluation for a thin enclosure"); same guarantee as relu_map.
+// at_end(x, true) evaluates at the exact point ρ_L of the representation it picks (δ near 1, ε near
+// -1, ρ otherwise), and every ρ the triple allows lies in [ρ_L, ρ_L + W], W the width of that
+// enclosure. There, by the mean value theorem, with κ₀' = 1/(π sin θ) ∈ (0, 1/(π s)] and
+// s² <= sin²θ = δ(2 - δ) = ε(2 - ε) = 1 - ρ²:
+//   κ₀(ρ) ∈ κ₀(ρ_L) + [0, D], D = W/(π s),  and, as κ₁' = κ₀ <= min(1, κ₀(ρ_L) + D) there,
+//   κ₁(ρ) ∈ κ₁(ρ_L) + [0, W'], 1 - κ₁(ρ) ∈ (1 - κ₁)(ρ_L) - [0, W'], W' = W min(1, κ₀(ρ_L) + D).
+// Used when W <= 2^-40 and s² > 2^-900; otherwise (ρ = ±1 reachable, wide input) the template.
+template <class I>
+relu_image<I> relu_map_thin(const correlation<I>& x, const relu_constants<I>& c) {
+  const double d_end = upper_d(x.delta), e_end = lower_d(x.eps);
+  double W = 0, s2 = 0;
+  if (d_end <= 0.5) {  // at_end evaluates at δ_hi: sin²θ >= δ_lo (2 - δ_hi)
+    W = thin_width(x.delta);
+    s2 = round_down(lower_d(x.delta) * round_down(2.0 - d_end));
+  } else if (e_end <= 0.5) {  // at ε_lo: sin²θ >= ε_lo (2 - ε_hi) when ε_hi <= 1
+    W = thin_width(x.eps);
+    const double e_hi = upper_d(x.eps);
+    s2 = e_hi <= 1.0 ? round_down(e_end * round_down(2.0 - e_hi)) : 0.0;
+  } else {  // at ρ_lo: sin²θ >= 1 - max|ρ|²
+    W = thin_width(x.rho);
+    const double m = std::max(std::fabs(lower_d(x.rho)), std::fabs(upper_d(x.rho)));
+    s2 = m < 1.0 ? round_down(1.0 - round_up(m * m)) : 0.0;
+  }
+  if (!(W >= 0 && W <= 0x1p-40 && s2 > 0x1p-900)) return relu_map<I>(x, c);
+  const double s = round_down(std::sqrt(s2));  // <= √s2 <= sin θ (sqrt is correctly rounded)
+  const double D = round_up(round_up(W * 0.31831) / s);  // >= W/(π s): 0.31831 > 1/π
+  const relu_detail::point_values<I> lo = relu_detail::at_end(x, true, c);
+  const double k0_hi = upper_d(lo.k0);
+  const double W1 = k0_hi == k0_hi ? round_up(W * std::min(1.0, round_up(k0_hi + D))) : W;
+  relu_image<I> r;
+  r.kappa1.rho = lo.k1 + I(0.0, W1);
+  r.kappa1.delta = lo.one_minus_k1 - I(0.0, W1);
+  r.kappa1.eps = lo.one_plus_k1 + I(0.0, W1);
+  r.kappa0 = intersect(lo.k0 + I(0.0, D), 0.0, 1.0);
+  make_consistent(r.kappa1);
+  return r;
+}
+
+// The binary64 tier's relu_map: one evaluation for thin enclosures (relu_map_thin), preferred over
+// the template by overload resolution; same guarantee.
+inline relu_image<dinterval> relu_map(const correlation<dinterval>& x, const relu_constants<dinterval>& c) {
+  return relu_map_thin<dinterval>(x, c);
 }
 
 // The double-double tier's relu_map: the template above for ddinterval, compiled in

@@ -182,6 +182,44 @@ BOOST_AUTO_TEST_CASE(interval_inputs) {
   }
 }
 
+// Thin inputs take relu_map_thin (one evaluation, the rest by the mean value theorem): the image
+// contains κ at both ends and inside, in each representation (δ near 1, ε near -1, ρ), and is at
+// most about twice as wide as the two-endpoint template's.
+BOOST_AUTO_TEST_CASE(thin_interval_inputs) {
+  std::mt19937_64 rng(4242);
+  std::uniform_real_distribution<double> U(0, 1);
+  const relu_constants<dinterval> cst;
+  int thin_taken = 0;
+  for (int it = 0; it < 900; ++it) {
+    const int from = it % 3 == 0 ? 1 : (it % 3 == 1 ? -1 : 0);
+    const double a = from == 0 ? U(rng) - 0.5 : 0.5 * std::pow(10.0, -25.0 * U(rng));
+    // Width from 1e-18 relative up to 2^-41 absolute (the thin route's limit is 2^-40).
+    const double w = std::min(0x1p-41, std::fabs(a) * std::pow(10.0, -18.0 + 17.0 * U(rng)));
+    const double b = a + w;
+    const dinterval t(a, b);
+    correlation<dinterval> c;
+    if (from == 1) c = {1.0 - t, t, 2.0 - t};
+    else if (from == -1) c = {t - 1.0, 2.0 - t, t};
+    else c = {t, 1.0 - t, 1.0 + t};
+    make_consistent(c);
+    const relu_image<dinterval> img = relu_map(c, cst);
+    const relu_image<dinterval> two = relu_map<dinterval>(c, cst);
+    thin_taken += width_up(img.kappa0) != width_up(two.kappa0) || width_up(img.kappa1.rho) != width_up(two.kappa1.rho);
+    BOOST_TEST_CONTEXT("from " << from << " [" << a << ", " << b << "]") {
+      for (double x : {a, b, a + 0.5 * w}) {
+        const ref_kappa ref = reference_kappa(x, from);
+        BOOST_TEST(contains_ref(img.kappa1.rho, ref.k1));
+        BOOST_TEST(contains_ref(img.kappa1.delta, ref.one_minus_k1));
+        BOOST_TEST(contains_ref(img.kappa0, ref.k0));
+      }
+      BOOST_TEST(width_up(img.kappa1.rho) <= 2 * width_up(two.kappa1.rho) + 0x1p-50);
+      BOOST_TEST(width_up(img.kappa1.delta) <= 2 * width_up(two.kappa1.delta) + 64 * 0x1p-53 * upper_d(two.kappa1.delta));
+      BOOST_TEST(width_up(img.kappa0) <= 2 * width_up(two.kappa0) + 0x1p-50);
+    }
+  }
+  BOOST_TEST(thin_taken > 300);  // the one-evaluation route was actually exercised
+}
+
 // g(θ) = sin θ - θ cos θ from the series, against MPFR's sin and cos at 1600 bits.
 BOOST_AUTO_TEST_CASE(g_series_against_mpfr) {
   std::mt19937_64 rng(99);
