@@ -9,19 +9,11 @@
 #include <vector>
 
 #include "driver/ntk_lambda_min.hpp"
+#include "test_data.hpp"
 
 namespace {
 
-ntk::dataset rows_of(std::size_t n, std::size_t d, std::vector<double> x, double den = 1.0) {
-  ntk::dataset ds;
-  ds.source = "test";
-  ds.sha256 = std::string(64, '0');
-  ds.n = n;
-  ds.d = d;
-  ds.x = std::move(x);
-  ds.scale_den = den;
-  return ds;
-}
+using driver_test::make_data;
 
 ntk::ntk_outcome run(const ntk::dataset& ds, ntk::preprocessing pre, int depth, ntk::precision_policy pol) {
   ntk::ntk_job job;
@@ -84,7 +76,7 @@ BOOST_AUTO_TEST_CASE(schedule) {
 
 // The README's example (docs: README "Near-duplicate rows"), depths 3 and 4.
 BOOST_AUTO_TEST_CASE(readme_near_duplicate) {
-  const ntk::dataset ds = rows_of(4, 4, {1, 2, 3, 4, 1.0000000001, 2, 3, 4, -1, 0.5, 2, 1, 0.3, 0.1, -2, 1});
+  const ntk::dataset ds = make_data(4, 4, {1, 2, 3, 4, 1.0000000001, 2, 3, 4, -1, 0.5, 2, 1, 0.3, 0.1, -2, 1});
   check_dd_certifies("readme depth 4", ds, {}, 4);
   check_dd_certifies("readme depth 3 centred sphere", ds, {true, ntk::normalization::sphere}, 3);
   // Capped below 106 bits the dd tier is skipped and MPFI at the cap runs instead.
@@ -106,7 +98,7 @@ BOOST_AUTO_TEST_CASE(near_duplicate_200_rows) {
   std::vector<double> x((n + 1) * d);
   for (std::size_t t = 0; t < n * d; ++t) x[t] = px(rng);
   for (std::size_t k = 0; k < d; ++k) x[n * d + k] = x[k] * (1.0 + 1e-10 * u(rng));
-  const ntk::dataset ds = rows_of(n + 1, d, std::move(x), 255.0);
+  const ntk::dataset ds = make_data(n + 1, d, std::move(x), 255.0);
   check_dd_certifies("200 rows + near-duplicate", ds, {true, ntk::normalization::sphere}, 3);
 }
 

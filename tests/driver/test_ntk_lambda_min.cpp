@@ -18,6 +18,7 @@
 #include "../common/jacobi.hpp"
 #include "../kernel/reference.hpp"
 #include "driver/ntk_lambda_min.hpp"
+#include "test_data.hpp"
 #include "kernel/geometry.hpp"
 #include "kernel/ntk.hpp"
 #include "kernel/ntk_tiles.hpp"
@@ -26,16 +27,7 @@
 
 namespace {
 
-ntk::dataset make_data(std::size_t n, std::size_t d, std::vector<double> x, double den = 1.0) {
-  ntk::dataset ds;
-  ds.source = "test";
-  ds.sha256 = std::string(64, '0');
-  ds.n = n;
-  ds.d = d;
-  ds.x = std::move(x);
-  ds.scale_den = den;
-  return ds;
-}
+using driver_test::make_data;
 
 ntk::dataset gaussian(std::size_t n, std::size_t d, unsigned seed) {
   std::mt19937_64 rng(seed);
