@@ -10,26 +10,12 @@ float64 cannot resolve here.
 
     bench/near_duplicate.py [--limit 1000] [--eps 1e-10] [--certify build/certify/certify] [--runs 1]
 """
-import argparse, csv, gzip, json, os, random, subprocess, sys, tempfile, time
+import argparse, csv, gzip, json, os, random, sys, tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 sys.path.insert(0, here)
-
-
-def timed(cmd):
-    """(wall s, cpu s, peak RSS MB, stdout) of one whole process."""
-    with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, ru = os.wait4(p.pid, 0)
-        dt = time.perf_counter() - t0
-        code = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if code not in (0, 1):
-            sys.exit(f"command failed ({code}): {' '.join(cmd)}\n{err.read()}")
-        return dt, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, out.read()
+from ntk_vs_numpy import timed  # (wall s, cpu s, peak RSS MB, stdout) of one whole process
 
 
 def fashion_rows(limit):
