@@ -174,7 +174,7 @@ inline relu_image<dinterval> relu_map(const correlation<dinterval>& x, const rel
   return relu_map_thin<dinterval>(x, c);
 }
 
-// The double-double tier's relu_map: the template above for ddinterval, compiled in
+// The double-double tier's relu_map: relu_map_thin for ddinterval, compiled in
 // kernel/angle_dd.cpp with everything inlined and with FMA instructions when the CPU has them
 // (same guarantee; preferred over the template by overload resolution).
 relu_image<ddinterval> relu_map(const correlation<ddinterval>& x, const relu_constants<ddinterval>& c);
