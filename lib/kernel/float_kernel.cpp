@@ -2,11 +2,23 @@
 
 #include <cblas.h>
 
+#include "kernel/float_acos.hpp"
+#if defined(__x86_64__)
+// GCC 12's AVX-512 intrinsics use a self-initialised _mm512_undefined_pd(), which -Wuninitialized
+// reports at their lines in the header (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -62,6 +74,59 @@ inline void acos_layer(T a, T b, T& c_g, T& k, T pi) {
   c_g = g;
   k = g + k * gd;
 }
+
+// One row of the off-diagonal sum of float_ntk_rayleigh: sum_{j<m} (ldexp(K_ij, -pow2) / divisor) v_j
+// with K_ij from the Gram entries gi[j] = G_ij by depth - 1 acos layers (dg as there, row i).
+// Plain code with std::acos.
+double row_sum_scalar(const double* gi, std::size_t i, std::size_t m, const double* dg, std::size_t n, int depth,
+                      const double* v, int pow2, double divisor, double pi) {
+  double row = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    double g = gi[j], k = g;
+    for (int l = 1; l < depth; ++l) {
+      const std::size_t o = static_cast<std::size_t>(l - 1) * n;
+      acos_layer(dg[o + i], dg[o + j], g, k, pi);
+    }
+    row += std::ldexp(k, -pow2) / divisor * v[j];
+  }
+  return row;
+}
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+// The same sum eight entries at a time: every entry by the operations of acos_layer, in the same
+// order and rounding (IEEE +, -, *, /, sqrt; the clamp as max/min, which pass a NaN through as
+// std::clamp does), except that θ comes from libmvec's vector acos `acos8` (float_acos.hpp).
+// ldexp(K, -pow2) is K * scale with scale = 2^-pow2 a normal double: the same correctly rounded
+// product. Only the summation order of the row differs (eight partial sums).
+double row_sum_avx512(void* acos8, const double* gi, std::size_t i, std::size_t m, const double* dg, std::size_t n,
+                      int depth, const double* v, double scale, double divisor, double pi) {
+  const auto acos_v = reinterpret_cast<__m512d (*)(__m512d)>(acos8);
+  const __m512d one = _mm512_set1_pd(1.0), mone = _mm512_set1_pd(-1.0), vpi = _mm512_set1_pd(pi);
+  const __m512d vscale = _mm512_set1_pd(scale), vdiv = _mm512_set1_pd(divisor);
+  __m512d acc = _mm512_setzero_pd();
+  for (std::size_t j = 0; j < m; j += 8) {
+    const std::size_t r = m - j;
+    const __mmask8 mask = r >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << r) - 1);
+    __m512d g = _mm512_maskz_loadu_pd(mask, gi + j), k = g;  // lanes past m: g = 0, b = 1, unused
+    for (int l = 1; l < depth; ++l) {
+      const std::size_t o = static_cast<std::size_t>(l - 1) * n;
+      const __m512d a = _mm512_set1_pd(dg[o + i]), b = _mm512_mask_loadu_pd(one, mask, dg + o + j);
+      const __m512d sab = _mm512_sqrt_pd(_mm512_mul_pd(a, b));
+      const __m512d rho = _mm512_min_pd(one, _mm512_max_pd(mone, _mm512_div_pd(g, sab)));
+      const __m512d pmt = _mm512_sub_pd(vpi, acos_v(rho));
+      const __m512d s = _mm512_sqrt_pd(_mm512_sub_pd(one, _mm512_mul_pd(rho, rho)));
+      g = _mm512_div_pd(_mm512_mul_pd(sab, _mm512_add_pd(s, _mm512_mul_pd(pmt, rho))), vpi);
+      k = _mm512_add_pd(g, _mm512_mul_pd(k, _mm512_div_pd(pmt, vpi)));
+    }
+    const __m512d e = _mm512_div_pd(_mm512_mul_pd(k, vscale), vdiv);
+    acc = _mm512_mask_add_pd(acc, mask, acc, _mm512_mul_pd(e, _mm512_maskz_loadu_pd(mask, v + j)));
+  }
+  return _mm512_reduce_add_pd(acc);
+}
+#pragma GCC pop_options
+#endif
 
 }  // namespace
 
@@ -147,37 +212,51 @@ double float_ntk_rayleigh(const dataset& ds, const preprocessing& pre, int depth
   // Off-diagonal entries by row panels (largest first) on `threads` workers, each with its own
   // single-threaded BLAS call for the panel's Gram rows: 2 sum_{j<i} v_i K_ij v_j.
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  constexpr std::size_t T = 128;
+  // Panel height T: the Gram's right operand is packed once per panel (n^2 d / (2T) elements in
+  // all), the panel buffer holds T x n doubles per worker: T = 2^20 / n (8 MB) rounded down to a
+  // multiple of 64, within [128, 256]. The panel's diagonal block is formed by sub-panels of B rows
+  // (the lower triangle plus B x B squares, not a T x T square).
+  const std::size_t T = std::clamp<std::size_t>((std::size_t(1) << 20) / n / 64 * 64, 128, 256);
+  constexpr std::size_t B = 64;
   const std::size_t panels = (n + T - 1) / T;
   std::atomic<std::size_t> next{0};
   std::vector<double> partial(threads, 0.0);
   std::exception_ptr error;
   std::mutex error_mutex;
+  // The vector path needs libmvec's AVX-512 acos and 2^-pow2 a normal double (then ldexp by -pow2
+  // is the product by it).
+  const double scale = std::ldexp(1.0, -pow2);
+  [[maybe_unused]] void* const acos8 =
+      std::isnormal(scale) ? kernel_detail::libmvec_acos8() : nullptr;
   const int saved = openblas_get_num_threads();
   if (threads > 1) openblas_set_num_threads(1);
   auto work = [&](unsigned w) {
     try {
-      std::vector<double> P(T * n);
+      const std::unique_ptr<double[]> P(new double[T * n]);
       double acc = 0;
       for (;;) {
         const std::size_t q = next.fetch_add(1);
         if (q >= panels) break;
         const std::size_t i0 = (panels - 1 - q) * T, i1 = std::min(n, i0 + T);
         if (i0 == 0 && i1 <= 1) continue;
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(i1 - i0), static_cast<int>(i1),
-                    static_cast<int>(d), 1.0, x.data() + i0 * d, static_cast<int>(d), x.data(), static_cast<int>(d),
-                    0.0, P.data(), static_cast<int>(i1));
+        // P(i - i0, j) = G_ij for j < i, leading dimension i1.
+        const int dd = static_cast<int>(d), ld = static_cast<int>(i1);
+        if (i0 > 0)
+          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(i1 - i0), static_cast<int>(i0), dd,
+                      1.0, x.data() + i0 * d, dd, x.data(), dd, 0.0, P.get(), ld);
+        for (std::size_t s0 = i0; s0 < i1; s0 += B) {
+          const std::size_t s1 = std::min(i1, s0 + B);
+          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(s1 - s0), static_cast<int>(s1 - i0),
+                      dd, 1.0, x.data() + s0 * d, dd, x.data() + i0 * d, dd, 0.0, P.get() + (s0 - i0) * i1 + i0, ld);
+        }
         for (std::size_t i = i0; i < i1; ++i) {
-          const double* gi = P.data() + (i - i0) * i1;
-          double row = 0;
-          for (std::size_t j = 0; j < i; ++j) {
-            double g = gi[j], k = g;
-            for (int l = 1; l < depth; ++l) {
-              const std::size_t o = static_cast<std::size_t>(l - 1) * n;
-              acos_layer(dg[o + i], dg[o + j], g, k, pi);
-            }
-            row += scaled(k) * v[j];
-          }
+          const double* gi = P.get() + (i - i0) * i1;
+#if defined(__x86_64__)
+          const double row = acos8 ? row_sum_avx512(acos8, gi, i, i, dg.data(), n, depth, v.data(), scale, divisor, pi)
+                                   : row_sum_scalar(gi, i, i, dg.data(), n, depth, v.data(), pow2, divisor, pi);
+#else
+          const double row = row_sum_scalar(gi, i, i, dg.data(), n, depth, v.data(), pow2, divisor, pi);
+#endif
           acc += 2.0 * v[i] * row;
         }
       }

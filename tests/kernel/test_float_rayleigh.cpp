@@ -1,12 +1,16 @@
 // float_ntk_rayleigh (kernel/float_kernel.hpp), the matrix-free float64 Rayleigh quotient, against
 // the dense float kernel (float_ntk<double>) and a long double quadratic form written here: the
-// entries are the same expressions, so the two agree to the rounding of the Gram entries and of the
-// summation, whatever the number of workers and panels.
+// entries are the same expressions (acos possibly from libmvec, within 4 ulp, float_acos.hpp), so the
+// two agree to the rounding of the Gram entries, of acos and of the summation, whatever the number
+// of workers and panels.
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <utility>
 #include <vector>
 
+#include "kernel/float_acos.hpp"
 #include "kernel/float_kernel.hpp"
 #include "test_util.hpp"
 
@@ -62,6 +66,61 @@ BOOST_AUTO_TEST_CASE(matches_dense_kernel) {
             BOOST_TEST(std::fabs((long double)r - ref) <= 1e-7L * scale);
           }
         }
+      }
+    }
+  }
+}
+
+// Entry by entry: with v = e_i + e_j the quotient is (K_ii + K_jj + 2 K_ij) / 2, so every entry of
+// the matrix-free form (on AVX-512 machines each at its own lane of an eight-wide block, acos from
+// libmvec, float_acos.hpp) is compared with float_ntk<double>, to 1e-12 of the entries' size.
+// Gaussian rows: no pair is near ρ = ±1, where the two forms' Gram roundings could be amplified.
+BOOST_AUTO_TEST_CASE(entries_match_dense_kernel) {
+  std::mt19937_64 rng(31);
+  const std::size_t n = 37;
+  const dataset ds = kernel_test::gaussian(rng, n, 5);
+  BOOST_TEST_MESSAGE("float_ntk_rayleigh acos: " << (float_acos_vectorised() ? "libmvec AVX-512" : "std::acos"));
+  for (const preprocessing& pre : {preprocessing{}, preprocessing{true, normalization::sphere}}) {
+    for (int depth : {1, 2, 3, 7}) {
+      const dense_matrix<double> K = float_ntk<double>(ds, pre, depth);
+      for (const auto& [pow2, divisor] : {std::pair{0, 1.0}, std::pair{3, 7.0}}) {
+        const auto s = [&](double e) { return std::ldexp(e, -pow2) / divisor; };
+        double worst = 0;
+        for (std::size_t i = 0; i < n; ++i)
+          for (std::size_t j = i + 1; j < n; ++j) {
+            std::vector<double> v(n, 0.0);
+            v[i] = v[j] = 1;
+            const double r = float_ntk_rayleigh(ds, pre, depth, v, pow2, divisor, (i + j) % 2 ? 1 : 2);
+            const double ref = (s(K(i, i)) + s(K(j, j)) + 2 * s(K(i, j))) / 2;
+            const double size = (std::fabs(s(K(i, i))) + std::fabs(s(K(j, j))) + 2 * std::fabs(s(K(i, j)))) / 2;
+            worst = std::max(worst, std::fabs(r - ref) / size);
+          }
+        BOOST_TEST_INFO("depth " << depth << " center " << pre.center << " pow2 " << pow2);
+        BOOST_TEST(worst <= 1e-12);
+      }
+    }
+  }
+}
+
+// Random v on Gaussian rows, with several panels (n = 1100) and workers: the quotient agrees with
+// the dense kernel's to 1e-12 of sum |v_i K_ij v_j| / v'v.
+BOOST_AUTO_TEST_CASE(matches_dense_kernel_tightly) {
+  std::mt19937_64 rng(2025);
+  std::normal_distribution<double> g;
+  struct shape {
+    std::size_t n, d;
+  };
+  for (const shape sh : {shape{300, 20}, shape{1100, 12}}) {
+    const dataset ds = kernel_test::gaussian(rng, sh.n, sh.d);
+    std::vector<double> v(sh.n);
+    for (double& t : v) t = g(rng);
+    for (int depth : {2, 3}) {
+      const preprocessing pre{true, normalization::sphere};
+      const auto [ref, scale] = dense_rayleigh(ds, pre, depth, v, 1, 3);
+      for (unsigned threads : {1u, 2u, 3u}) {
+        const double r = float_ntk_rayleigh(ds, pre, depth, v, 1, 3, threads);
+        BOOST_TEST_INFO("n " << sh.n << " depth " << depth << " threads " << threads);
+        BOOST_TEST(std::fabs((long double)r - ref) <= 1e-12L * scale);
       }
     }
   }
