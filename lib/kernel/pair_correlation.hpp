@@ -4,6 +4,7 @@
 // the same arithmetic.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -52,13 +53,44 @@ inline dinterval dinterval_of_i128(__int128 v) {
   return {round_down(t), round_up(t)};
 }
 
+// [l, h] ∋ v for an integer 0 <= v < 2^127: exact below 2^53, else the neighbours of RN(v).
+inline void nonneg_i128_bounds(unsigned __int128 v, double& l, double& h) {
+  if (v <= (std::uint64_t(1) << 53)) {
+    l = h = static_cast<double>(static_cast<std::uint64_t>(v));  // exact
+    return;
+  }
+  const double t = v >> 64 ? static_cast<double>(v) : static_cast<double>(static_cast<std::uint64_t>(v));
+  l = down_nonneg(t);
+  h = up_nonneg(t);
+}
+
 // The correlation of two rows with exact integer Gram entries a = ‖y_i‖², b = ‖y_j‖² (0 < a, b
 // <= 2^62) and c = <y_i, y_j> (|c| <= √(ab)): the result contains ρ, 1 - ρ, 1 + ρ.
+// With m = |c|: p = m/√(ab) and q = (ab - c²)/(√(ab)(√(ab) + m)) are formed with every quantity
+// nonnegative (so each bound is one step of the bit pattern, up_nonneg/down_nonneg); then
+// c > 0: ρ = p, 1 - ρ = q, 1 + ρ = 1 + p;  c < 0: ρ = -p, 1 + ρ = q, 1 - ρ = 1 + p.
+// ab and ab - c² are exact 128-bit integers (no cancellation), so q keeps full relative accuracy.
 inline correlation<dinterval> correlation_exact_i64(std::int64_t a, std::int64_t b, std::int64_t c) {
-  const __int128 ab = static_cast<__int128>(a) * b;
-  const __int128 det = ab - static_cast<__int128>(c) * c;
-  return correlation_from_exact<dinterval>(dinterval_of_i128(ab), dinterval(static_cast<double>(c)),
-                                           dinterval_of_i128(det), (c > 0) - (c < 0), det == 0);
+  if (c == 0) return {dinterval(0.0), dinterval(1.0), dinterval(1.0)};
+  const unsigned __int128 ab = static_cast<unsigned __int128>(a) * static_cast<std::uint64_t>(b);
+  const std::uint64_t m = c > 0 ? static_cast<std::uint64_t>(c) : -static_cast<std::uint64_t>(c);
+  const unsigned __int128 mm = static_cast<unsigned __int128>(m) * m;
+  if (mm >= ab)  // |c| = √(ab) (|c| > √(ab) cannot happen): parallel or antiparallel rows, exactly
+    return c > 0 ? correlation<dinterval>{dinterval(1.0), dinterval(0.0), dinterval(2.0)}
+                 : correlation<dinterval>{dinterval(-1.0), dinterval(2.0), dinterval(0.0)};
+  double abl, abh, detl, deth, ml, mh;
+  nonneg_i128_bounds(ab, abl, abh);
+  nonneg_i128_bounds(ab - mm, detl, deth);
+  nonneg_i128_bounds(m, ml, mh);
+  const double sl = down_nonneg(std::sqrt(abl)), sh = up_nonneg(std::sqrt(abh));  // ∋ √(ab)
+  const double pl = down_nonneg(ml / sh), ph = up_nonneg(mh / sl);
+  const double dl = down_nonneg(sl * down_nonneg(sl + ml)), dh = up_nonneg(sh * up_nonneg(sh + mh));
+  const dinterval p{pl, ph};
+  const dinterval q{down_nonneg(detl / dh), up_nonneg(deth / dl)};
+  const dinterval w{down_nonneg(1.0 + pl), up_nonneg(1.0 + ph)};
+  correlation<dinterval> r = c > 0 ? correlation<dinterval>{p, q, w} : correlation<dinterval>{-p, w, q};
+  make_consistent(r);
+  return r;
 }
 
 // Enclosures of the centred rows (unscaled): y_ik ∋ x_ik - mean_k (x_ik itself without centring).
