@@ -8,7 +8,9 @@
 //   1. Cholesky test of mid - s1 I with s1 = -c0 (c0 ~ the constant of the unshifted midpoint): for a
 //      numerically positive semidefinite midpoint it succeeds and gives a factor (and a weak proof);
 //   2. block inverse (subspace) iteration with that factor, two triangular solves per step (O(n^2 b)),
-//      with Rayleigh-Ritz on mid: a Ritz pair (theta, v) and an error estimate ||res||^2 / gap;
+//      with Rayleigh-Ritz on mid: a Ritz pair (theta, v) and an error estimate ||res||^2 / gap. The
+//      steps need no product with mid (mid (L L')^-1 P = P + s (L L')^-1 P up to the factorisation's
+//      backward error); one product confirms each Ritz pair the search acts on or returns;
 //   3. once theta is known to ~1e-2, a second Cholesky test just below theta (8 g below, g the
 //      guess of the constant the tests get: c_blk when the blocked constant is the smaller): it
 //      usually succeeds (a better proof) and its factor makes the iteration converge in a few steps
