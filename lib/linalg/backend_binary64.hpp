@@ -22,6 +22,10 @@ namespace ntk {
 // A double exactly as an mreal (precision >= 53).
 mreal exact_mreal(double x);
 
+// X <- (L L')^-1 X for the row-major lower factor L (n x n, as left by shifted_cholesky_test) and the
+// column-major n x b block X (shift_search.cpp). An estimate only (round to nearest, no bound).
+void factor_solve(const std::vector<double>& L, std::size_t n, double* X, std::size_t b);
+
 class binary64_backend {
  public:
   using shift_type = double;
@@ -93,6 +97,7 @@ class binary64_backend {
   double factor_shift_ = -std::numeric_limits<double>::infinity();
   shifted_cholesky_result best_res_;
   std::vector<double> vec_, step_;
+  double vec_residual_ = std::numeric_limits<double>::quiet_NaN();  // ||mid v - rho v|| of unit vec_ (NaN: unknown)
   bool step_done_ = false;
   double value_ = std::numeric_limits<double>::quiet_NaN();
   double error_ = std::numeric_limits<double>::infinity();

@@ -24,15 +24,34 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 
 // x <- (L L')^{-1} x normalised, with the row-major lower factor L; empty if it broke down.
 std::vector<double> inverse_iteration_step(const std::vector<double>& L, std::size_t n, std::vector<double> x) {
-  const int N = static_cast<int>(n);
-  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, N, L.data(), N, x.data(), 1);
-  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, N, L.data(), N, x.data(), 1);
+  factor_solve(L, n, x.data(), 1);
   double nrm = 0;
   for (double t : x) nrm += t * t;
   nrm = std::sqrt(nrm);
   if (!(nrm > 0) || !std::isfinite(nrm)) return {};
   for (double& t : x) t /= nrm;
   return x;
+}
+
+// rayleigh_float (midrad.hpp) with mid v by one BLAS product (threaded): an estimate only.
+rayleigh_estimate rayleigh_blas(const std::vector<double>& mid, std::size_t n, const std::vector<double>& v) {
+  rayleigh_estimate e;
+  std::vector<double> w(n);
+  const int N = static_cast<int>(n);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, N, N, 1.0, mid.data(), N, v.data(), 1, 0.0, w.data(), 1);
+  double vv = 0, vw = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    vv += v[i] * v[i];
+    vw += v[i] * w[i];
+  }
+  e.rho = vw / vv;
+  double rr = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = w[i] - e.rho * v[i];
+    rr += d * d;
+  }
+  e.residual = std::sqrt(rr / vv);
+  return e;
 }
 
 }  // namespace
@@ -60,6 +79,7 @@ lm_core::estimate_info binary64_backend::estimate_hint(const lambda_min_hint& hi
   e.value = std::isfinite(hint.value) ? hint.value : r.rho;
   e.error = r.residual + std::fabs(e.value - r.rho);
   e.ok = std::isfinite(e.value);
+  vec_residual_ = r.residual;
   value_ = e.value;
   error_ = e.error;
   return e;
@@ -81,7 +101,7 @@ lm_core::estimate_info binary64_backend::estimate_dense(progress_sink& progress)
   if (info == 0 && found == 1 && std::isfinite(w[0])) {
     e.value = w[0];
     vec_ = z;
-    e.error = rayleigh_float(S_.mid.data(), n, vec_).residual;
+    e.error = vec_residual_ = rayleigh_float(S_.mid.data(), n, vec_).residual;
   } else {
     // LAPACK failed: the unit vector of the smallest diagonal entry.
     std::size_t k = 0;
@@ -91,7 +111,7 @@ lm_core::estimate_info binary64_backend::estimate_dense(progress_sink& progress)
     vec_[k] = 1.0;
     const rayleigh_estimate r = rayleigh_float(S_.mid.data(), n, vec_);
     e.value = r.rho;
-    e.error = r.residual;
+    e.error = vec_residual_ = r.residual;
   }
   step_done_ = false;
   e.ok = std::isfinite(e.value);
@@ -127,21 +147,20 @@ lm_core::estimate_info binary64_backend::iterate(progress_sink&) {
   // The factor is shifted just below lambda_1, so each solve shrinks the other components by
   // (lambda_1 - s)/(lambda_k - s): the residual drops to rounding level.
   std::vector<double> x = vec_;
-  const int N = static_cast<int>(n);
   for (int k = 0; k < 2; ++k) {
-    // (L L')^{-1} x through the column-major upper view L' of the row-major lower factor.
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, N, 1, 1.0, F_.data(), N, x.data(), N);
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, N, 1, 1.0, F_.data(), N, x.data(), N);
+    factor_solve(F_, n, x.data(), 1);
     double nrm = 0;
     for (double t : x) nrm += t * t;
     nrm = std::sqrt(nrm);
     if (!(nrm > 0) || !std::isfinite(nrm)) return e;
     for (double& t : x) t /= nrm;
   }
-  const rayleigh_estimate before = rayleigh_float(S_.mid.data(), n, vec_);
-  const rayleigh_estimate after = rayleigh_float(S_.mid.data(), n, x);
-  if (after.residual < before.residual && std::isfinite(after.rho)) {
+  // The residual of vec_ is known from the estimator that produced it (or the last iterate).
+  const double before = std::isnan(vec_residual_) ? rayleigh_blas(S_.mid, n, vec_).residual : vec_residual_;
+  const rayleigh_estimate after = rayleigh_blas(S_.mid, n, x);
+  if (after.residual < before && std::isfinite(after.rho)) {
     vec_.swap(x);
+    vec_residual_ = after.residual;
     value_ = after.rho;
     error_ = std::min(error_, after.residual);
     step_done_ = false;

@@ -13,31 +13,14 @@
 #include "linalg/lambda_min_core.hpp"
 
 namespace ntk {
-namespace {
 
-constexpr double inf = std::numeric_limits<double>::infinity();
-
-// Deterministic start block (n x b, column-major): pseudo-random entries in [-1, 1].
-std::vector<double> start_block(std::size_t n, std::size_t b) {
-  std::vector<double> x(n * b);
-  std::uint64_t s = 0x9e3779b97f4a7c15ull;
-  for (double& t : x) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    t = static_cast<double>(s >> 11) * 0x1p-52 - 1.0;
-  }
-  return x;
-}
-
-// X <- (L L')^-1 X for the row-major lower factor L (= column-major upper U = L', L L' = U'U): two
-// blocked triangular solves, the diagonal blocks by dtrsm and the rest by dgemm updates, which
-// OpenBLAS spreads over its threads (its dtrsm with a few right-hand sides runs on one thread).
-void apply_inverse(const std::vector<double>& L, std::size_t n, std::vector<double>& Xv, std::size_t b) {
+// (L L')^-1 X with L = the column-major upper U' (L L' = U'U): two blocked triangular solves, the
+// diagonal blocks by dtrsm and the rest by dgemm updates, which OpenBLAS spreads over its threads
+// (its dtrsm with a few right-hand sides runs on one thread).
+void factor_solve(const std::vector<double>& L, std::size_t n, double* X, std::size_t b) {
   constexpr std::size_t nb = 256;
   const int N = static_cast<int>(n), B = static_cast<int>(b);
   const double* U = L.data();
-  double* X = Xv.data();
   for (std::size_t k0 = 0; k0 < n; k0 += nb) {  // U' Y = X, forward
     const std::size_t k1 = std::min(n, k0 + nb);
     const int K = static_cast<int>(k1 - k0);
@@ -59,6 +42,27 @@ void apply_inverse(const std::vector<double>& L, std::size_t n, std::vector<doub
   }
 }
 
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+// Deterministic start block (n x b, column-major): pseudo-random entries in [-1, 1].
+std::vector<double> start_block(std::size_t n, std::size_t b) {
+  std::vector<double> x(n * b);
+  std::uint64_t s = 0x9e3779b97f4a7c15ull;
+  for (double& t : x) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    t = static_cast<double>(s >> 11) * 0x1p-52 - 1.0;
+  }
+  return x;
+}
+
+void apply_inverse(const std::vector<double>& L, std::size_t n, std::vector<double>& X, std::size_t b) {
+  factor_solve(L, n, X.data(), b);
+}
+
 bool all_finite(const std::vector<double>& v) {
   for (double t : v)
     if (!std::isfinite(t)) return false;
@@ -69,6 +73,7 @@ struct ritz {
   double value = std::numeric_limits<double>::quiet_NaN();
   double error = inf;
   double gap = 0;
+  double residual = inf;  // ||W e_1 - value X e_1||
 };
 
 // X (n x b) <- Q of its Householder QR; R (b x b, column-major) receives the upper triangle.
@@ -110,6 +115,7 @@ bool ritz_rotate(std::size_t n, std::size_t b, std::vector<double>& X, std::vect
   }
   const double res = std::sqrt(rr);
   out.value = w[0];
+  out.residual = res;
   out.gap = b > 1 ? w[1] - w[0] : inf;
   out.error = res;
   if (out.gap > res) out.error = std::min(res, rr / (out.gap - res));
@@ -197,6 +203,14 @@ lm_core::estimate_info binary64_backend::estimate_search(const test_fn& test, pr
     return true;
   };
   bool value_exact = false;  // value_, error_ and P come from a product with mid
+  double residual = std::numeric_limits<double>::quiet_NaN();  // of P's first column (when exact)
+  auto accept = [&]() {
+    value_ = rz.value;
+    error_ = rz.error;
+    value_exact = exact;
+    residual = rz.residual;
+    P = X;
+  };
   for (int step = 0; step < 60; ++step) {
     ++iterations_;
     exact = !product_free;
@@ -206,10 +220,7 @@ lm_core::estimate_info binary64_backend::estimate_search(const test_fn& test, pr
       e.note = "shift search: block inverse iteration broke down";
       break;
     }
-    value_ = rz.value;
-    error_ = rz.error;
-    value_exact = exact;
-    P = X;
+    accept();
     if (rz.error <= final_err) break;
     // 3. Refactor just below theta once it is known to ~1e-2 (at most twice), unless the present
     // factor gets there sooner: an iteration costs ~4 n^2 b flops against n^3/3 for a Cholesky.
@@ -227,10 +238,7 @@ lm_core::estimate_info binary64_backend::estimate_search(const test_fn& test, pr
         e.note = "shift search: block inverse iteration broke down";
         break;
       }
-      value_ = rz.value;
-      error_ = rz.error;
-      value_exact = true;
-      P = X;
+      accept();
       if (!wanted()) continue;
       const double previous = factor_shift_;
       ++refactors;
@@ -247,16 +255,13 @@ lm_core::estimate_info binary64_backend::estimate_search(const test_fn& test, pr
   if (!value_exact && std::isfinite(value_)) {
     X = P;
     exact = false;
-    if (make_exact()) {
-      value_ = rz.value;
-      error_ = rz.error;
-      P = X;
-    } else {
+    if (make_exact())
+      accept();
+    else
       value_ = std::numeric_limits<double>::quiet_NaN();
-    }
   }
-  X = P;
-  vec_.assign(X.begin(), X.begin() + static_cast<std::ptrdiff_t>(n));
+  vec_.assign(P.begin(), P.begin() + static_cast<std::ptrdiff_t>(n));
+  vec_residual_ = std::isfinite(value_) ? residual : std::numeric_limits<double>::quiet_NaN();
   step_done_ = false;
   converged_ = std::isfinite(value_) && error_ <= final_err;
   e.ok = std::isfinite(value_);
