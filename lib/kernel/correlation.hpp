@@ -36,4 +36,27 @@ void make_consistent(correlation<I>& c) {
   c.eps = meet(c.eps, 1.0 + c.rho);
 }
 
+// The same for the double tier (same guarantee), preferred over the template by overload
+// resolution: the same intersections, with 1 - ρ and 1 + ρ (known to be >= 0) bounded by the
+// one-step roundings of interval/rounding.hpp and no NaN tests, so each result lies inside the
+// template's (docs/numerics.md, "One-step bounds for nonnegative quantities"). The one-step
+// roundings need finite arguments: ρ is within [-1, 1] after the intersections unless it is NaN,
+// and then the generic steps keep the NaN ("no enclosure").
+inline void make_consistent(correlation<dinterval>& c) {
+  using kernel_detail::meet;
+  c.rho = intersect(c.rho, -1.0, 1.0);
+  c.delta = intersect(c.delta, 0.0, 2.0);
+  c.eps = intersect(c.eps, 0.0, 2.0);
+  const dinterval from_delta = 1.0 - c.delta;  // signed: the generic steps
+  const dinterval from_eps = c.eps - 1.0;
+  c.rho = meet(meet(c.rho, from_delta), from_eps);
+  if (!(c.rho.lo <= c.rho.hi)) {
+    c.delta = meet(c.delta, 1.0 - c.rho);
+    c.eps = meet(c.eps, 1.0 + c.rho);
+    return;
+  }
+  c.delta = meet(c.delta, dinterval(down_nonneg(1.0 - c.rho.hi), up_nonneg(1.0 - c.rho.lo)));
+  c.eps = meet(c.eps, dinterval(down_nonneg(1.0 + c.rho.lo), up_nonneg(1.0 + c.rho.hi)));
+}
+
 }  // namespace ntk

@@ -76,20 +76,6 @@ inline relu_detail::point_values<dinterval> at_eps(double t, const relu_constant
   return {k1, sub(1.0, k1), add(dinterval(1.0), k1), mul(phi, c.inv_pi)};
 }
 
-// make_consistent (correlation.hpp) for dinterval, same operations: ρ's two differences have no
-// known sign (signed steps), 1 - ρ and 1 + ρ are >= 0.
-inline void make_consistent(correlation<dinterval>& c) {
-  using kernel_detail::meet;
-  c.rho = intersect(c.rho, -1.0, 1.0);
-  c.delta = intersect(c.delta, 0.0, 2.0);
-  c.eps = intersect(c.eps, 0.0, 2.0);
-  const dinterval from_delta{rd(1.0 - c.delta.hi), ru(1.0 - c.delta.lo)};
-  const dinterval from_eps{rd(c.eps.lo - 1.0), ru(c.eps.hi - 1.0)};
-  c.rho = meet(meet(c.rho, from_delta), from_eps);
-  c.delta = meet(c.delta, sub(1.0, c.rho));
-  c.eps = meet(c.eps, add(dinterval(1.0), c.rho));
-}
-
 }  // namespace ntk::relu_b64
 
 namespace ntk {
@@ -137,7 +123,7 @@ inline relu_image<dinterval> relu_map(const correlation<dinterval>& x, const rel
   r.kappa1.delta = {down_nonneg(lo.one_minus_k1.lo - W1), lo.one_minus_k1.hi};
   r.kappa1.eps = {lo.one_plus_k1.lo, up_nonneg(lo.one_plus_k1.hi + W1)};
   r.kappa0 = intersect(dinterval(lo.k0.lo, up_nonneg(lo.k0.hi + D)), 0.0, 1.0);
-  relu_b64::make_consistent(r.kappa1);
+  make_consistent(r.kappa1);  // the dinterval overload of correlation.hpp
   return r;
 }
 
