@@ -37,10 +37,8 @@ void* libmvec_acos8() {
 
 #if NTK_FLOAT_ACOS_MVEC
 namespace {
-#pragma GCC push_options
-#pragma GCC target("avx512f")
 // All n elements through the vector function, the last partial block padded with zeros.
-void acos_avx512(void* fn, const double* x, double* y, std::size_t n) {
+[[gnu::target("avx512f")]] void acos_avx512(void* fn, const double* x, double* y, std::size_t n) {
   const auto f = reinterpret_cast<__m512d (*)(__m512d)>(fn);
   for (std::size_t t = 0; t < n; t += 8) {
     const std::size_t r = n - t;
@@ -48,7 +46,6 @@ void acos_avx512(void* fn, const double* x, double* y, std::size_t n) {
     _mm512_mask_storeu_pd(y + t, m, f(_mm512_maskz_loadu_pd(m, x + t)));
   }
 }
-#pragma GCC pop_options
 }  // namespace
 #endif
 

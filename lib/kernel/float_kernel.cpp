@@ -93,15 +93,14 @@ double row_sum_scalar(const double* gi, std::size_t i, std::size_t m, const doub
 }
 
 #if defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("avx512f")
 // The same sum eight entries at a time: every entry by the operations of acos_layer, in the same
 // order and rounding (IEEE +, -, *, /, sqrt; the clamp as max/min, which pass a NaN through as
 // std::clamp does), except that θ comes from libmvec's vector acos `acos8` (float_acos.hpp).
 // ldexp(K, -pow2) is K * scale with scale = 2^-pow2 a normal double: the same correctly rounded
 // product. Only the summation order of the row differs (eight partial sums).
-double row_sum_avx512(void* acos8, const double* gi, std::size_t i, std::size_t m, const double* dg, std::size_t n,
-                      int depth, const double* v, double scale, double divisor, double pi) {
+[[gnu::target("avx512f")]] double row_sum_avx512(void* acos8, const double* gi, std::size_t i, std::size_t m,
+                                                 const double* dg, std::size_t n, int depth, const double* v,
+                                                 double scale, double divisor, double pi) {
   const auto acos_v = reinterpret_cast<__m512d (*)(__m512d)>(acos8);
   const __m512d one = _mm512_set1_pd(1.0), mone = _mm512_set1_pd(-1.0), vpi = _mm512_set1_pd(pi);
   const __m512d vscale = _mm512_set1_pd(scale), vdiv = _mm512_set1_pd(divisor);
@@ -125,7 +124,6 @@ double row_sum_avx512(void* acos8, const double* gi, std::size_t i, std::size_t 
   }
   return _mm512_reduce_add_pd(acc);
 }
-#pragma GCC pop_options
 #endif
 
 }  // namespace
@@ -226,8 +224,7 @@ double float_ntk_rayleigh(const dataset& ds, const preprocessing& pre, int depth
   // The vector path needs libmvec's AVX-512 acos and 2^-pow2 a normal double (then ldexp by -pow2
   // is the product by it).
   const double scale = std::ldexp(1.0, -pow2);
-  [[maybe_unused]] void* const acos8 =
-      std::isnormal(scale) ? kernel_detail::libmvec_acos8() : nullptr;
+  [[maybe_unused]] void* const acos8 = std::isnormal(scale) ? kernel_detail::libmvec_acos8() : nullptr;
   const int saved = openblas_get_num_threads();
   if (threads > 1) openblas_set_num_threads(1);
   auto work = [&](unsigned w) {
