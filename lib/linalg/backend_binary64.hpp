@@ -98,6 +98,10 @@ class binary64_backend {
   shifted_cholesky_result best_res_;
   std::vector<double> vec_, step_;
   double vec_residual_ = std::numeric_limits<double>::quiet_NaN();  // ||mid v - rho v|| of unit vec_ (NaN: unknown)
+  double gap_ = std::numeric_limits<double>::quiet_NaN();  // lambda_2 - lambda_1 as the search estimated it
+  // vec_'s Rayleigh quotient is estimated within constant_guess / 1024 of lambda_1(mid): the polish
+  // and the second candidate are skipped (an estimate; it only saves work).
+  bool settled() const;
   bool step_done_ = false;
   double value_ = std::numeric_limits<double>::quiet_NaN();
   double error_ = std::numeric_limits<double>::infinity();

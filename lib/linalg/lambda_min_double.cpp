@@ -80,6 +80,7 @@ lm_core::estimate_info binary64_backend::estimate_hint(const lambda_min_hint& hi
   e.error = r.residual + std::fabs(e.value - r.rho);
   e.ok = std::isfinite(e.value);
   vec_residual_ = r.residual;
+  gap_ = std::numeric_limits<double>::quiet_NaN();
   value_ = e.value;
   error_ = e.error;
   return e;
@@ -114,6 +115,7 @@ lm_core::estimate_info binary64_backend::estimate_dense(progress_sink& progress)
     e.error = vec_residual_ = r.residual;
   }
   step_done_ = false;
+  gap_ = std::numeric_limits<double>::quiet_NaN();
   e.ok = std::isfinite(e.value);
   value_ = e.value;
   error_ = e.error;
@@ -145,25 +147,26 @@ lm_core::estimate_info binary64_backend::iterate(progress_sink&) {
   const std::size_t n = S_.n;
   if (!valid_ || vec_.size() != n) return e;
   // The factor is shifted just below lambda_1, so each solve shrinks the other components by
-  // (lambda_1 - s)/(lambda_k - s): the residual drops to rounding level.
+  // (lambda_1 - s)/(lambda_k - s): the residual drops to rounding level, usually in one step (the
+  // second is skipped once the vector is settled).
   std::vector<double> x = vec_;
-  for (int k = 0; k < 2; ++k) {
+  // The residual of vec_ is known from the estimator that produced it (or the last iterate).
+  if (std::isnan(vec_residual_)) vec_residual_ = rayleigh_blas(S_.mid, n, vec_).residual;
+  for (int k = 0; k < 2 && !settled(); ++k) {
     factor_solve(F_, n, x.data(), 1);
     double nrm = 0;
     for (double t : x) nrm += t * t;
     nrm = std::sqrt(nrm);
-    if (!(nrm > 0) || !std::isfinite(nrm)) return e;
+    if (!(nrm > 0) || !std::isfinite(nrm)) break;
     for (double& t : x) t /= nrm;
-  }
-  // The residual of vec_ is known from the estimator that produced it (or the last iterate).
-  const double before = std::isnan(vec_residual_) ? rayleigh_blas(S_.mid, n, vec_).residual : vec_residual_;
-  const rayleigh_estimate after = rayleigh_blas(S_.mid, n, x);
-  if (after.residual < before && std::isfinite(after.rho)) {
-    vec_.swap(x);
-    vec_residual_ = after.residual;
-    value_ = after.rho;
-    error_ = std::min(error_, after.residual);
-    step_done_ = false;
+    const rayleigh_estimate after = rayleigh_blas(S_.mid, n, x);
+    if (after.residual < vec_residual_ && std::isfinite(after.rho)) {
+      vec_ = x;
+      vec_residual_ = after.residual;
+      value_ = after.rho;
+      error_ = std::min(error_, after.residual);
+      step_done_ = false;
+    }
   }
   e.ok = std::isfinite(value_);
   e.value = value_;
@@ -174,10 +177,17 @@ lm_core::estimate_info binary64_backend::iterate(progress_sink&) {
 int binary64_backend::candidates() {
   if (vec_.size() != S_.n) return 0;
   if (!step_done_) {
-    step_ = valid_ ? inverse_iteration_step(F_, S_.n, vec_) : std::vector<double>{};
+    step_ = valid_ && !settled() ? inverse_iteration_step(F_, S_.n, vec_) : std::vector<double>{};
     step_done_ = true;
   }
   return step_.empty() ? 1 : 2;
+}
+
+bool binary64_backend::settled() const {
+  // Rayleigh quotient error <= ||res||^2 / gap (gap: the distance to the rest of the spectrum,
+  // estimated by the search's Ritz values): another step would lower the upper bound by less.
+  if (!(gap_ > 0) || !std::isfinite(vec_residual_)) return false;
+  return vec_residual_ * vec_residual_ / gap_ <= constant_guess(value_) / 1024;
 }
 
 mreal binary64_backend::candidate_upper(int k) {

@@ -203,12 +203,13 @@ lm_core::estimate_info binary64_backend::estimate_search(const test_fn& test, pr
     return true;
   };
   bool value_exact = false;  // value_, error_ and P come from a product with mid
-  double residual = std::numeric_limits<double>::quiet_NaN();  // of P's first column (when exact)
+  double residual = std::numeric_limits<double>::quiet_NaN(), gap = residual;  // of P's first column
   auto accept = [&]() {
     value_ = rz.value;
     error_ = rz.error;
     value_exact = exact;
     residual = rz.residual;
+    gap = rz.gap;
     P = X;
   };
   for (int step = 0; step < 60; ++step) {
@@ -262,6 +263,7 @@ lm_core::estimate_info binary64_backend::estimate_search(const test_fn& test, pr
   }
   vec_.assign(P.begin(), P.begin() + static_cast<std::ptrdiff_t>(n));
   vec_residual_ = std::isfinite(value_) ? residual : std::numeric_limits<double>::quiet_NaN();
+  gap_ = std::isfinite(value_) ? gap : std::numeric_limits<double>::quiet_NaN();
   step_done_ = false;
   converged_ = std::isfinite(value_) && error_ <= final_err;
   e.ok = std::isfinite(value_);
