@@ -117,4 +117,47 @@ BOOST_AUTO_TEST_CASE(search_and_lapack_paths_agree) {
   BOOST_TEST(width(searched) <= 2 * width(hinted) + 1e-14);
 }
 
+// The estimate the search returns is a Ritz pair of mid itself (its steps use the factor instead of
+// products with mid): it agrees with the Rayleigh quotient of the returned vector computed here in
+// long double, and with LAPACK's lambda_min within the search's error estimate. Cholesky tests: the
+// first, the final one and at most one refactoring (two for the tight cluster, whose iteration
+// converges slowly).
+BOOST_AUTO_TEST_CASE(estimate_is_a_ritz_pair_of_mid) {
+  std::mt19937_64 gen(31);
+  const std::size_t n = 240;
+  for (int kind = 0; kind < 3; ++kind) {
+    std::vector<double> l = geometric_spectrum(n, 1.0, 1e3);
+    if (kind == 0) l[0] = 0.3;                                         // separated, as in NTK matrices
+    if (kind == 1) l = clustered_spectrum(n, 1.0, 1e3);                // tight cluster at the bottom
+    if (kind == 2) l = geometric_spectrum(n, 1e-11, 1.0);              // nearly singular
+    const std::vector<double> m = symmetric_with_spectrum(l, gen);
+    const symmetric_midrad S = point_midrad(m, n);
+    const shift_search_result s = lambda_min_shift_search(S, offdiag_radius_bound(S), 12);
+    BOOST_TEST_CONTEXT("kind=" << kind) {
+      BOOST_TEST_REQUIRE(s.best.success, s.note);
+      BOOST_TEST(s.converged);
+      BOOST_TEST(s.choleskys <= (kind == 1 ? 4 : 3), "choleskys " << s.choleskys << " iterations " << s.iterations);
+      BOOST_TEST_REQUIRE(s.vector.size() == n);
+      long double vv = 0, vw = 0;
+      std::vector<long double> w(n, 0.0L);
+      double mx = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < n; ++j) {
+          w[i] += static_cast<long double>(m[i * n + j]) * s.vector[j];
+          mx = std::max(mx, std::fabs(m[i * n + j]));
+        }
+        vv += static_cast<long double>(s.vector[i]) * s.vector[i];
+        vw += static_cast<long double>(s.vector[i]) * w[i];
+      }
+      const double rho = static_cast<double>(vw / vv);
+      const double slack = 8 * static_cast<double>(n) * 0x1p-53 * mx;
+      BOOST_TEST(std::fabs(s.estimate - rho) <= slack, "estimate " << s.estimate << " rho " << rho);
+      std::vector<double> vec;
+      const double lapack = float_eig_smallest(S.mid, n, &vec);
+      BOOST_TEST(std::fabs(s.estimate - lapack) <= s.error + slack,
+                 "estimate " << s.estimate << " lapack " << lapack << " error " << s.error);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
