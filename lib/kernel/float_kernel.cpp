@@ -1,7 +1,9 @@
 #include "kernel/float_kernel.hpp"
 
 #include <cblas.h>
+#if defined(__linux__)
 #include <sys/mman.h>
+#endif
 
 #include "kernel/float_acos.hpp"
 #if defined(__x86_64__)
