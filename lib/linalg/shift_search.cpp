@@ -59,10 +59,6 @@ std::vector<double> start_block(std::size_t n, std::size_t b) {
   return x;
 }
 
-void apply_inverse(const std::vector<double>& L, std::size_t n, std::vector<double>& X, std::size_t b) {
-  factor_solve(L, n, X.data(), b);
-}
-
 bool all_finite(const std::vector<double>& v) {
   for (double t : v)
     if (!std::isfinite(t)) return false;
@@ -125,12 +121,13 @@ bool ritz_rotate(std::size_t n, std::size_t b, std::vector<double>& X, std::vect
 // One step of the block iteration from the n x b block P: X = Q of (L L')^-1 P = Q R, then
 // Rayleigh-Ritz. W = mid X comes without a product with mid: L L' = mid - s I (up to the
 // factorisation's backward error E) gives mid (L L')^-1 P = P + s (L L')^-1 P, so
-// mid X = P R^-1 + s X - E X. With exact = true, W is one product with mid instead.
+// mid X = P R^-1 + s X - E X. With exact = true (or when that W is not finite; exact is then set),
+// W is one product with mid instead.
 bool iteration_step(const symmetric_midrad& S, const std::vector<double>& L, double s, const std::vector<double>& P,
-                    std::size_t b, bool exact, std::vector<double>& X, std::vector<double>& W, ritz& out) {
+                    std::size_t b, bool& exact, std::vector<double>& X, std::vector<double>& W, ritz& out) {
   const std::size_t n = S.n;
   X = P;
-  apply_inverse(L, n, X, b);
+  factor_solve(L, n, X.data(), b);
   std::vector<double> R;
   if (!all_finite(X) || !orthonormalise(X, n, b, R)) return false;
   if (!exact) {
