@@ -1,9 +1,10 @@
 // Internal to the λ_min checker (not installed): the fast route in binary64.
 //
 // The checker's own code (not lib/kernel, not lib/linalg); docs/certificates.md "Fast route".
-// Shared with the prover are only round_down/round_up of lib/interval/rounding.hpp (two-line
-// predecessor/successor bounds of a round-to-nearest result, Rump–Zimmermann–Boldo–Melquiond,
-// tested on their own) and the floating-point environment test binary64_environment_ok; both are
+// Shared with the prover are only the outward steps of lib/interval/rounding.hpp (round_down/round_up:
+// two-line predecessor/successor bounds of a round-to-nearest result, Rump–Zimmermann–Boldo–
+// Melquiond; up_nonneg/down_nonneg: one step of the bit pattern for nonnegative results; tested on
+// their own) and the floating-point environment test binary64_environment_ok; both are
 // elementary facts about IEEE arithmetic, not parts of the kernel evaluation or of the eigenvalue
 // proof, which are written here independently (own argument reduction and series for acos, own
 // recursion, own blocked Cholesky on Eigen's products rather than OpenBLAS, own Rayleigh bound

@@ -85,21 +85,40 @@ const constants& K() {
   return k;
 }
 
+// Σ_{m=0}^{26} a_m z^m at one z >= 0 for nonnegative coefficients a_m = c[m + 1], each operation
+// followed by the outward step `step` (down_nonneg or up_nonneg of rounding.hpp: every quantity is
+// >= 0, so one step of the bit pattern bounds it), by Estrin's scheme: with every coefficient and z
+// on the same side, each partial sum bounds its exact counterpart on that side, and the tree's
+// depth is 5 multiplications instead of Horner's 26 (the chain's latency, not the operation count,
+// is what costs here).
+template <class Step>
+double poly_estrin(const double* c, double z, Step step) {
+  const double z2 = step(z * z), z4 = step(z2 * z2), z8 = step(z4 * z4), z16 = step(z8 * z8);
+  double p[14];
+  for (int i = 0; i < 13; ++i) p[i] = step(c[2 * i + 1] + step(c[2 * i + 2] * z));  // a_2i + a_2i+1 z
+  p[13] = c[27];                                                                 // a_26
+  double q[7];
+  for (int i = 0; i < 7; ++i) q[i] = step(p[2 * i] + step(p[2 * i + 1] * z2));
+  const double r0 = step(q[0] + step(q[1] * z4)), r1 = step(q[2] + step(q[3] * z4));
+  const double r2 = step(q[4] + step(q[5] * z4)), r3 = q[6];
+  const double t0 = step(r0 + step(r1 * z8)), t1 = step(r2 + step(r3 * z8));
+  return step(t0 + step(t1 * z16));
+}
+
 // asin over [y.lo, y.hi] ⊂ [0, 1/2] with z = y² enclosed by [z.lo, z.hi]: asin is increasing and
 // every term is >= 0, so the lower end uses lower values rounded down, the upper end upper values
 // rounded up, plus the remainder bound y·2^−60.
 iv asin_small(iv y, iv z) {
   const constants& k = K();
-  double qlo = k.clo[K_terms - 1], qhi = k.chi[K_terms - 1];
-  for (int j = K_terms - 2; j >= 1; --j) {
-    qlo = round_down(round_down(z.lo * qlo) + k.clo[j]);
-    qhi = round_up(round_up(z.hi * qhi) + k.chi[j]);
-  }
+  const auto dn = [](double v) { return down_nonneg(v); };
+  const auto up = [](double v) { return up_nonneg(v); };
+  const double qlo = poly_estrin(k.clo, std::max(z.lo, 0.0), dn);
+  const double qhi = poly_estrin(k.chi, z.hi, up);
   // asin = y + y·z·q
-  const double tlo = round_down(round_down(y.lo * z.lo) * qlo);
-  const double thi = round_up(round_up(y.hi * z.hi) * qhi);
-  const double rem = round_up(y.hi * 0x1p-60);
-  return {round_down(y.lo + tlo), round_up(round_up(y.hi + thi) + rem)};
+  const double tlo = dn(dn(y.lo * z.lo) * qlo);
+  const double thi = up(up(y.hi * z.hi) * qhi);
+  const double rem = up(y.hi * 0x1p-60);
+  return {dn(y.lo + tlo), up(up(y.hi + thi) + rem)};
 }
 
 // acos(x) for a double x in [−1, 1].

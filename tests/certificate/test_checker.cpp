@@ -10,6 +10,7 @@
 #include <mpfr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "certificate/certificate.hpp"
+#include "certificate/check_binary64.hpp"
 #include "certificate/checker.hpp"
 #include "certificate/io.hpp"
 #include "data/errors.hpp"
@@ -649,6 +651,81 @@ BOOST_AUTO_TEST_CASE(falls_back_when_binary64_is_too_coarse) {
     w.claim.upper = decimal(b.lambda, -1e-20, -1);
     BOOST_TEST(!ntk::check_certificate(w, fast_options()).valid, s.name << ": upper 1e-20 below λ_min accepted");
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The fast route's own kernel enclosure (check_binary64_kernel.cpp: its acos from an asin series by
+// Estrin's scheme with one-step outward roundings) against plain MPFR at ~330 bits: every entry of
+// W, unscaled (the unit kernel K̂) and scaled (K̂ ‖y_i‖ ‖y_j‖), depths 1–5, must lie within
+// mid ± rad. The rows are random small integers plus nearly parallel and nearly antiparallel copies,
+// so correlations cover both branches of the checker's acos (|ρ| <= 1/2 and beyond) up to ±(1 − 1e-9).
+BOOST_AUTO_TEST_SUITE(checker_binary64_kernel)
+
+BOOST_AUTO_TEST_CASE(entries_contain_mpfr_reference) {
+  std::mt19937_64 rng(8128);
+  const std::size_t d = 6, base = 24;
+  std::vector<std::vector<long>> rows;
+  for (std::size_t i = 0; i < base; ++i) {
+    std::vector<long> r(d);
+    for (auto& v : r) v = static_cast<long>(rng() % 201) - 100;
+    if (std::all_of(r.begin(), r.end(), [](long v) { return v == 0; })) r[0] = 1;
+    rows.push_back(r);
+  }
+  for (std::size_t i = 0; i < 8; ++i) {  // scaled copies with one entry moved: ρ within ~1e-9 of ±1
+    std::vector<long> r = rows[i];
+    const long f = (i % 2 ? -1 : 1) * 100000;
+    for (auto& v : r) v *= f;
+    r[i % d] += 1 + static_cast<long>(rng() % 3);
+    rows.push_back(r);
+  }
+  const std::size_t n = rows.size();
+  ntk::check_detail::integer_rows ir;
+  ir.n = n;
+  ir.d = d;
+  ir.y.resize(n * d);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < d; ++k) mpz_set_si(ir.y[i * d + k].v, rows[i][k]);
+  const real pi = boost::multiprecision::acos(real(-1));
+  std::vector<real> g(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      long s = 0;
+      for (std::size_t k = 0; k < d; ++k) s += rows[i][k] * rows[j][k];
+      g[i * n + j] = real(s);
+    }
+  int checked = 0, beyond_half = 0;
+  for (int depth = 1; depth <= 5; ++depth)
+    for (bool scaled : {false, true}) {
+      ntk::check_detail::binary64_enclosure e = ntk::check_detail::enclose_kernel_binary64(ir, depth, scaled, 2);
+      BOOST_TEST_REQUIRE(e.ok, e.why);
+      for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = 0; i <= j; ++i) {
+          real w;
+          if (i == j) {
+            w = scaled ? real(depth) * g[i * n + i] : real(depth);
+          } else {
+            const real sab = sqrt(g[i * n + i] * g[j * n + j]);
+            real rho = g[i * n + j] / sab, k = rho;
+            if (depth == 1 && scaled == false && abs(rho) > real(0.5)) ++beyond_half;
+            for (int l = 2; l <= depth; ++l) {
+              const real th = acos(rho);
+              const real k1 = (sqrt(1 - rho * rho) + (pi - th) * rho) / pi, k0 = 1 - th / pi;
+              k = k1 + k * k0;
+              rho = k1;
+            }
+            w = scaled ? k * sab : k;
+          }
+          const real mid(e.mid(static_cast<long>(i), static_cast<long>(j)));
+          const real rad(e.rad[j * (j + 1) / 2 + i]);
+          const bool inside = i == j ? (w >= mid && w <= mid + rad) : abs(w - mid) <= rad;
+          BOOST_TEST(inside, "depth " << depth << (scaled ? " scaled" : " unit") << " (" << i << ", " << j
+                                      << "): reference outside mid ± rad");
+          ++checked;
+        }
+    }
+  BOOST_TEST(checked > 5000);
+  BOOST_TEST(beyond_half > 50);  // the acos branch for |ρ| > 1/2 is exercised
 }
 
 BOOST_AUTO_TEST_SUITE_END()
