@@ -11,35 +11,12 @@
 using namespace ntk;
 using kernel_test::ball;
 using kernel_test::contains_ref;
+using kernel_test::ref_kappa;
+using kernel_test::reference_kappa;
 
 namespace {
 
 constexpr double u = 0x1p-53;
-
-// Reference κ₁(ρ), κ₀(ρ) at an exact ρ given as 1 - t (from = 1), t - 1 (from = -1) or t (from = 0).
-struct ref_kappa {
-  ball k1, k0, one_minus_k1;
-};
-ref_kappa reference_kappa(double t, int from) {
-  ball rho(t);
-  if (from == 1) mpfi_ui_sub(rho.get(), 1, rho.get());
-  if (from == -1) mpfi_sub_ui(rho.get(), rho.get(), 1);
-  ball pi, theta, s, w;
-  mpfi_const_pi(pi.get());
-  mpfi_acos(theta.get(), rho.get());
-  mpfi_sqr(s.get(), rho.get());
-  mpfi_ui_sub(s.get(), 1, s.get());
-  mpfi_sqrt(s.get(), s.get());
-  mpfi_sub(w.get(), pi.get(), theta.get());
-  mpfi_mul(w.get(), w.get(), rho.get());
-  ref_kappa r;
-  mpfi_add(r.k1.get(), s.get(), w.get());
-  mpfi_div(r.k1.get(), r.k1.get(), pi.get());
-  mpfi_div(w.get(), theta.get(), pi.get());
-  mpfi_ui_sub(r.k0.get(), 1, w.get());
-  mpfi_ui_sub(r.one_minus_k1.get(), 1, r.k1.get());
-  return r;
-}
 
 // The triple of an exact ρ represented by t as above, for tier I.
 template <class I>

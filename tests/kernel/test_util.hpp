@@ -111,4 +111,30 @@ inline void perturb_copy(ntk::dataset& ds, std::mt19937_64& rng, std::size_t src
   for (std::size_t k = 0; k < ds.d; ++k) ds.x[dst * ds.d + k] = sign * ds.x[src * ds.d + k] + f * v[k];
 }
 
+// Reference κ₁(ρ), κ₀(ρ), 1 - κ₁(ρ) at an exact ρ given as 1 - t (from = 1), t - 1 (from = -1) or
+// t (from = 0), by the plain formulas in MPFI at ref_bits (ρ formed exactly).
+struct ref_kappa {
+  ball k1, k0, one_minus_k1;
+};
+inline ref_kappa reference_kappa(double t, int from) {
+  ball rho(t);
+  if (from == 1) mpfi_ui_sub(rho.get(), 1, rho.get());
+  if (from == -1) mpfi_sub_ui(rho.get(), rho.get(), 1);
+  ball pi, theta, s, w;
+  mpfi_const_pi(pi.get());
+  mpfi_acos(theta.get(), rho.get());
+  mpfi_sqr(s.get(), rho.get());
+  mpfi_ui_sub(s.get(), 1, s.get());
+  mpfi_sqrt(s.get(), s.get());
+  mpfi_sub(w.get(), pi.get(), theta.get());
+  mpfi_mul(w.get(), w.get(), rho.get());
+  ref_kappa r;
+  mpfi_add(r.k1.get(), s.get(), w.get());
+  mpfi_div(r.k1.get(), r.k1.get(), pi.get());
+  mpfi_div(w.get(), theta.get(), pi.get());
+  mpfi_ui_sub(r.k0.get(), 1, w.get());
+  mpfi_ui_sub(r.one_minus_k1.get(), 1, r.k1.get());
+  return r;
+}
+
 }  // namespace kernel_test
