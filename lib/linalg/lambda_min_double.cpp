@@ -35,23 +35,10 @@ std::vector<double> inverse_iteration_step(const std::vector<double>& L, std::si
 
 // rayleigh_float (midrad.hpp) with mid v by one BLAS product (threaded): an estimate only.
 rayleigh_estimate rayleigh_blas(const std::vector<double>& mid, std::size_t n, const std::vector<double>& v) {
-  rayleigh_estimate e;
   std::vector<double> w(n);
   const int N = static_cast<int>(n);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, N, N, 1.0, mid.data(), N, v.data(), 1, 0.0, w.data(), 1);
-  double vv = 0, vw = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    vv += v[i] * v[i];
-    vw += v[i] * w[i];
-  }
-  e.rho = vw / vv;
-  double rr = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double d = w[i] - e.rho * v[i];
-    rr += d * d;
-  }
-  e.residual = std::sqrt(rr / vv);
-  return e;
+  return rayleigh_of_product(v, w);
 }
 
 }  // namespace

@@ -209,9 +209,15 @@ rayleigh_estimate rayleigh_float(const double* M, std::size_t n, const std::vect
     return e;
   }
   std::vector<double> w(n);
+  for (std::size_t i = 0; i < n; ++i) w[i] = dot4(M + i * n, v.data(), n);
+  return rayleigh_of_product(v, w);
+}
+
+rayleigh_estimate rayleigh_of_product(const std::vector<double>& v, const std::vector<double>& w) {
+  rayleigh_estimate e;
+  const std::size_t n = v.size();
   double vv = 0, vw = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    w[i] = dot4(M + i * n, v.data(), n);
     vv += v[i] * v[i];
     vw += v[i] * w[i];
   }

@@ -54,5 +54,7 @@ struct rayleigh_estimate {
   double residual = 0;
 };
 rayleigh_estimate rayleigh_float(const double* M, std::size_t n, const std::vector<double>& v);
+// The same from a product w = Mv computed elsewhere (v, w of equal nonzero length).
+rayleigh_estimate rayleigh_of_product(const std::vector<double>& v, const std::vector<double>& w);
 
 }  // namespace ntk
