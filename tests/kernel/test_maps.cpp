@@ -173,12 +173,7 @@ BOOST_AUTO_TEST_CASE(thin_interval_inputs) {
     // Width from 1e-18 relative up to 2^-41 absolute (the thin route's limit is 2^-40).
     const double w = std::min(0x1p-41, std::fabs(a) * std::pow(10.0, -18.0 + 17.0 * U(rng)));
     const double b = a + w;
-    const dinterval t(a, b);
-    correlation<dinterval> c;
-    if (from == 1) c = {1.0 - t, t, 2.0 - t};
-    else if (from == -1) c = {t - 1.0, 2.0 - t, t};
-    else c = {t, 1.0 - t, 1.0 + t};
-    make_consistent(c);
+    const correlation<dinterval> c = kernel_test::triple_around(a, b, from);
     const relu_image<dinterval> img = relu_map(c, cst);
     const relu_image<dinterval> two = relu_map<dinterval>(c, cst);
     thin_taken += width_up(img.kappa0) != width_up(two.kappa0) || width_up(img.kappa1.rho) != width_up(two.kappa1.rho);
@@ -205,11 +200,7 @@ BOOST_AUTO_TEST_CASE(g_series_against_mpfr) {
   for (int it = 0; it < 400; ++it) {
     // The maps use θ <= π/3; the series is valid (but less accurate) up to 3.
     const double th = it % 3 == 0 ? 3.0 * U(rng) : (it % 3 == 1 ? 1.05 * U(rng) : std::pow(10.0, -40.0 * U(rng)));
-    ball t(th), s, c;
-    mpfi_sin(s.get(), t.get());
-    mpfi_cos(c.get(), t.get());
-    mpfi_mul(c.get(), c.get(), t.get());
-    mpfi_sub(s.get(), s.get(), c.get());
+    const ball s = kernel_test::reference_g(th);
     const dinterval g = kernel_detail::g_sin_minus_t_cos(dinterval(th));
     BOOST_TEST_CONTEXT("theta = " << th) { BOOST_TEST(contains_ref(g, s)); }
     if (th <= 1.05) worst = std::max(worst, kernel_test::width(g) / kernel_test::ref_mid(s));

@@ -12,6 +12,7 @@
 
 #include "data/dataset.hpp"
 #include "interval/interval.hpp"
+#include "kernel/correlation.hpp"
 #include "reference.hpp"
 
 namespace kernel_test {
@@ -135,6 +136,28 @@ inline ref_kappa reference_kappa(double t, int from) {
   mpfi_ui_sub(r.k0.get(), 1, w.get());
   mpfi_ui_sub(r.one_minus_k1.get(), 1, r.k1.get());
   return r;
+}
+
+// g(θ) = sin θ - θ cos θ at an exact θ, by MPFI's sin and cos at ref_bits.
+inline ball reference_g(double t) {
+  ball th(t), s, c;
+  mpfi_sin(s.get(), th.get());
+  mpfi_cos(c.get(), th.get());
+  mpfi_mul(c.get(), c.get(), th.get());
+  mpfi_sub(s.get(), s.get(), c.get());
+  return s;
+}
+
+// The consistent double-tier triple of the correlations in [a, b], given as 1 - t (from = 1),
+// t - 1 (from = -1) or t (from = 0), t ∈ [a, b], as the kernel builds them (make_consistent).
+inline ntk::correlation<ntk::dinterval> triple_around(double a, double b, int from) {
+  const ntk::dinterval t(a, b);
+  ntk::correlation<ntk::dinterval> c;
+  if (from == 1) c = {1.0 - t, t, 2.0 - t};
+  else if (from == -1) c = {t - 1.0, 2.0 - t, t};
+  else c = {t, 1.0 - t, 1.0 + t};
+  ntk::make_consistent(c);
+  return c;
 }
 
 }  // namespace kernel_test
