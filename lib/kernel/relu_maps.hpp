@@ -128,6 +128,53 @@ relu_image<I> relu_map(const correlation<I>& x, const relu_constants<I>& c) {
 inline double thin_width(const dinterval& x) { return width_up(x); }
 inline double thin_width(const ddinterval& x) { return ddi_width_up(x); }
 
+namespace relu_detail {
+
+// The one-evaluation route's setup (relu_map_thin): where at_end(x, true) evaluates (1: δ_hi,
+// 2: ε_lo, 3: ρ_lo), W >= the width of that enclosure, s2 <= sin²θ over the input. The route is
+// taken when W <= 2^-40 and s2 > 2^-900.
+struct thin_route {
+  int where = 0;
+  double W = 0, s2 = 0;
+  bool usable() const { return W >= 0 && W <= 0x1p-40 && s2 > 0x1p-900; }
+};
+template <class I>
+thin_route thin_route_of(const correlation<I>& x) {
+  thin_route t;
+  const double d_end = upper_d(x.delta), e_end = lower_d(x.eps);
+  if (d_end <= 0.5) {  // at_end evaluates at δ_hi: sin²θ >= δ_lo (2 - δ_hi)
+    t.where = 1;
+    t.W = thin_width(x.delta);
+    t.s2 = round_down(lower_d(x.delta) * round_down(2.0 - d_end));
+  } else if (e_end <= 0.5) {  // at ε_lo: sin²θ >= ε_lo (2 - ε_hi) when ε_hi <= 1
+    t.where = 2;
+    t.W = thin_width(x.eps);
+    const double e_hi = upper_d(x.eps);
+    t.s2 = e_hi <= 1.0 ? round_down(e_end * round_down(2.0 - e_hi)) : 0.0;
+  } else {  // at ρ_lo: sin²θ >= 1 - max|ρ|²
+    t.where = 3;
+    t.W = thin_width(x.rho);
+    const double m = std::max(std::fabs(lower_d(x.rho)), std::fabs(upper_d(x.rho)));
+    t.s2 = m < 1.0 ? round_down(1.0 - round_up(m * m)) : 0.0;
+  }
+  return t;
+}
+
+// The slopes of a usable route: D >= W/(π s) bounds κ₀'s increase, W1 >= W·min(1, κ₀(ρ_L) + D)
+// κ₁'s (k0_hi >= κ₀(ρ_L), the upper end of its enclosure; NaN gives W1 = W).
+struct thin_slopes {
+  double D, W1;
+};
+inline thin_slopes thin_slopes_of(const thin_route& t, double k0_hi) {
+  const double s = round_down(std::sqrt(t.s2));  // <= √s2 <= sin θ (sqrt is correctly rounded)
+  const double D = round_up(round_up(t.W * 0.31831) / s);  // >= W/(π s): 0.31831 > 1/π
+  // Both products are of numbers >= 0 (k0_hi bounds κ₀ >= 0 from above): one-step upward roundings.
+  const double W1 = k0_hi == k0_hi ? up_nonneg(t.W * std::min(1.0, up_nonneg(k0_hi + D))) : t.W;
+  return {D, W1};
+}
+
+}  // namespace relu_detail
+
 // relu_map with one endpoint evaluation instead of two, for thin enclosures (docs/numerics.md, "The
 // double-double tier", "One evaluation for a thin enclosure"); same guarantee as relu_map.
 // at_end(x, true) evaluates at the exact point ρ_L of the representation it picks (δ near 1, ε near
@@ -139,38 +186,22 @@ inline double thin_width(const ddinterval& x) { return ddi_width_up(x); }
 // Used when W <= 2^-40 and s² > 2^-900; otherwise (ρ = ±1 reachable, wide input) the template.
 template <class I>
 relu_image<I> relu_map_thin(const correlation<I>& x, const relu_constants<I>& c) {
-  const double d_end = upper_d(x.delta), e_end = lower_d(x.eps);
-  double W = 0, s2 = 0;
-  if (d_end <= 0.5) {  // at_end evaluates at δ_hi: sin²θ >= δ_lo (2 - δ_hi)
-    W = thin_width(x.delta);
-    s2 = round_down(lower_d(x.delta) * round_down(2.0 - d_end));
-  } else if (e_end <= 0.5) {  // at ε_lo: sin²θ >= ε_lo (2 - ε_hi) when ε_hi <= 1
-    W = thin_width(x.eps);
-    const double e_hi = upper_d(x.eps);
-    s2 = e_hi <= 1.0 ? round_down(e_end * round_down(2.0 - e_hi)) : 0.0;
-  } else {  // at ρ_lo: sin²θ >= 1 - max|ρ|²
-    W = thin_width(x.rho);
-    const double m = std::max(std::fabs(lower_d(x.rho)), std::fabs(upper_d(x.rho)));
-    s2 = m < 1.0 ? round_down(1.0 - round_up(m * m)) : 0.0;
-  }
-  if (!(W >= 0 && W <= 0x1p-40 && s2 > 0x1p-900)) return relu_map<I>(x, c);
-  const double s = round_down(std::sqrt(s2));  // <= √s2 <= sin θ (sqrt is correctly rounded)
-  const double D = round_up(round_up(W * 0.31831) / s);  // >= W/(π s): 0.31831 > 1/π
+  const relu_detail::thin_route route = relu_detail::thin_route_of(x);
+  if (!route.usable()) return relu_map<I>(x, c);
   const relu_detail::point_values<I> lo = relu_detail::at_end(x, true, c);
-  const double k0_hi = upper_d(lo.k0);
-  const double W1 = k0_hi == k0_hi ? round_up(W * std::min(1.0, round_up(k0_hi + D))) : W;
+  const relu_detail::thin_slopes sl = relu_detail::thin_slopes_of(route, upper_d(lo.k0));
   relu_image<I> r;
-  r.kappa1.rho = lo.k1 + I(0.0, W1);
-  r.kappa1.delta = lo.one_minus_k1 - I(0.0, W1);
-  r.kappa1.eps = lo.one_plus_k1 + I(0.0, W1);
-  r.kappa0 = intersect(lo.k0 + I(0.0, D), 0.0, 1.0);
+  r.kappa1.rho = lo.k1 + I(0.0, sl.W1);
+  r.kappa1.delta = lo.one_minus_k1 - I(0.0, sl.W1);
+  r.kappa1.eps = lo.one_plus_k1 + I(0.0, sl.W1);
+  r.kappa0 = intersect(lo.k0 + I(0.0, sl.D), 0.0, 1.0);
   make_consistent(r.kappa1);
   return r;
 }
 
-// The binary64 tier's relu_map: relu_map_thin<dinterval> written on endpoints (bit for bit the same
-// results, several times faster; defined in kernel/detail/relu_binary64.hpp, included at the end),
-// preferred over the template by overload resolution; same guarantee.
+// The binary64 tier's relu_map: relu_map_thin<dinterval> written on endpoints (results inside the
+// template's, several times faster; defined in kernel/detail/relu_binary64.hpp, included at the
+// end), preferred over the template by overload resolution; same guarantee.
 inline relu_image<dinterval> relu_map(const correlation<dinterval>& x, const relu_constants<dinterval>& c);
 
 // The double-double tier's relu_map: relu_map_thin for ddinterval, compiled in

@@ -84,39 +84,20 @@ namespace ntk {
 // file); same guarantee as relu_map, and contained in relu_map_thin<dinterval>'s result.
 inline relu_image<dinterval> relu_map(const correlation<dinterval>& x, const relu_constants<dinterval>& c) {
   using namespace relu_b64;
-  const double d_end = x.delta.hi, e_end = x.eps.lo;
-  double W = 0, s2 = 0;
-  int where = 0;  // 1: at δ_hi, 2: at ε_lo, 3: at ρ_lo (relu_detail::at_end with lower = true)
-  if (d_end <= 0.5) {
-    W = width_up(x.delta);
-    s2 = round_down(x.delta.lo * round_down(2.0 - d_end));
-    where = 1;
-  } else if (e_end <= 0.5) {
-    W = width_up(x.eps);
-    const double e_hi = x.eps.hi;
-    s2 = e_hi <= 1.0 ? round_down(e_end * round_down(2.0 - e_hi)) : 0.0;
-    where = 2;
-  } else {
-    W = width_up(x.rho);
-    const double m = std::max(std::fabs(x.rho.lo), std::fabs(x.rho.hi));
-    s2 = m < 1.0 ? round_down(1.0 - round_up(m * m)) : 0.0;
-    where = 3;
-  }
-  if (!(W >= 0 && W <= 0x1p-40 && s2 > 0x1p-900)) return relu_map<dinterval>(x, c);
+  const relu_detail::thin_route route = relu_detail::thin_route_of(x);
+  if (!route.usable()) return relu_map<dinterval>(x, c);
   relu_detail::point_values<dinterval> lo;
-  if (where == 1) {
+  if (route.where == 1) {
     if (!(x.delta.hi >= 0)) return relu_map_thin<dinterval>(x, c);
     lo = at_delta(x.delta.hi, c);
-  } else if (where == 2) {
+  } else if (route.where == 2) {
     if (!(x.eps.lo >= 0)) return relu_map_thin<dinterval>(x, c);
     lo = at_eps(x.eps.lo, c);
   } else {
     if (!(std::fabs(x.rho.lo) <= 0.5)) return relu_map_thin<dinterval>(x, c);
     lo = at_rho(x.rho.lo, c);
   }
-  const double s = round_down(std::sqrt(s2));
-  const double D = round_up(round_up(W * 0.31831) / s);
-  const double W1 = up_nonneg(W * std::min(1.0, up_nonneg(lo.k0.hi + D)));
+  const auto [D, W1] = relu_detail::thin_slopes_of(route, lo.k0.hi);
   // The slopes are >= 0 and every quantity is >= 0: adding [0, w] moves only the upper end.
   relu_image<dinterval> r;
   r.kappa1.rho = {lo.k1.lo, up_nonneg(lo.k1.hi + W1)};
