@@ -25,10 +25,8 @@ I khat_of_pair(correlation<I> c, int depth, const relu_constants<I>& cst) {
 }
 
 // The binary64 tier's khat_of_pair (same guarantee): the same recursion with the product by κ₀ ⊂
-// [0, 1] taken at known endpoints and no NaN tests (every value is finite: |K̂| <= depth).
+// [0, 1] taken at known endpoints instead of the four-product minimum and maximum.
 inline dinterval khat_of_pair(correlation<dinterval> c, int depth, const relu_constants<dinterval>& cst) {
-  using relu_b64::rd;
-  using relu_b64::ru;
   dinterval khat = c.rho;
   for (int l = 2; l <= depth; ++l) {
     const relu_image<dinterval> r = relu_map(c, cst);
@@ -36,7 +34,8 @@ inline dinterval khat_of_pair(correlation<dinterval> c, int depth, const relu_co
     const double plo = khat.lo >= 0 ? khat.lo * k0.lo : khat.lo * k0.hi;
     const double phi = khat.hi >= 0 ? khat.hi * k0.hi : khat.hi * k0.lo;
     const double lmax = static_cast<double>(l);
-    khat = intersect(dinterval(rd(rd(plo) + r.kappa1.rho.lo), ru(ru(phi) + r.kappa1.rho.hi)), -lmax, lmax);
+    const dinterval sum(round_down(round_down(plo) + r.kappa1.rho.lo), round_up(round_up(phi) + r.kappa1.rho.hi));
+    khat = intersect(sum, -lmax, lmax);
     c = r.kappa1;
   }
   return khat;

@@ -46,13 +46,6 @@ correlation<I> correlation_from_exact(const I& ab, const I& cc, const I& det, in
   return r;
 }
 
-// Contains the integer v (|v| < 2^127).
-inline dinterval dinterval_of_i128(__int128 v) {
-  const double t = static_cast<double>(v);  // correctly rounded
-  if (static_cast<__int128>(t) == v && std::fabs(t) < 0x1p126) return dinterval(t);
-  return {round_down(t), round_up(t)};
-}
-
 // [l, h] ∋ v for an integer 0 <= v < 2^127: exact below 2^53, else the neighbours of RN(v).
 inline void nonneg_i128_bounds(unsigned __int128 v, double& l, double& h) {
   if (v <= (std::uint64_t(1) << 53)) {

@@ -115,8 +115,8 @@ row_geometry row_geometry_compute(const dataset& ds, const preprocessing& pre) {
   g.ex_ = try_exact_integer_rows(ds, pre, find_integer_form(ds));
   if (g.ex_.ok) {
     g.method = "exact-integer";
-    for (std::size_t i = 0; i < n; ++i)
-      sq[i] = scaled_square(dinterval_of_i128(g.ex_.sq[i]), g.ex_.two_e, g.ex_.over_n2, ds);
+    for (std::size_t i = 0; i < n; ++i)  // sq[i] <= 2^53 (try_exact_integer_rows): exact as a double
+      sq[i] = scaled_square(dinterval(static_cast<double>(g.ex_.sq[i])), g.ex_.two_e, g.ex_.over_n2, ds);
     g.uniform_norm = norms_from_squares(sq, pre, d, g.norm, g.sqnorm);
     return g;
   }

@@ -36,10 +36,6 @@ inline dinterval sqrt_nn(const dinterval& x) { return nn(std::sqrt(std::max(x.lo
 // Clamps a lower bound at 0 for a number known to be >= 0.
 inline dinterval nonneg(const dinterval& x) { return {std::max(x.lo, 0.0), x.hi}; }
 
-// Outward steps for signed finite values (rounding.hpp without the infinity branch).
-inline double rd(double s) { return s - (rn_phi * std::fabs(s) + rn_eta); }
-inline double ru(double s) { return s + (rn_phi * std::fabs(s) + rn_eta); }
-
 // relu_detail::at_rho at an exact r with |r| <= 1/2 (acos_of's one-series case; the caller checks).
 // There θ ∈ [π/3, 2π/3], π - θ >= π/3, sin θ >= √3/2 and sin θ + (π - θ) r >= 0.33.
 inline relu_detail::point_values<dinterval> at_rho(double r, const relu_constants<dinterval>& c) {
